@@ -1,0 +1,85 @@
+using MlxMpi.Collectives;
+using MlxMpi.Interop;
+
+namespace MlxMpi;
+
+/// <summary>MLX's distributed API over MPI: initialise a world group and gather arrays across it.</summary>
+public static class Distributed
+{
+    private static readonly object InitLock = new();
+    private static Group? world;
+
+    /// <summary>
+    /// The MPI thread level <see cref="Init"/> asks for when it starts MPI (the environment variable
+    /// MLXMPI_THREAD_LEVEL, if set, wins). Default <see cref="MpiThreadLevel.Single"/>: MlxMpi makes one MPI call at a
+    /// time itself. Has no effect once MPI is initialised.
+    /// </summary>
+    public static MpiThreadLevel RequestedThreadLevel { get; set; } = MpiThreadLevel.Single;
+
+    /// <summary>The thread level MPI provides, once <see cref="Init"/> has started or found MPI.</summary>
+    public static MpiThreadLevel ProvidedThreadLevel => MpiRuntime.ProvidedThreadLevel;
+
+    /// <summary>True when the MlxMpi shim and the MPI library it links can be loaded in this process.</summary>
+    public static bool IsAvailable() => NativeLibraryResolver.TryLoad(out _);
+
+    /// <summary>
+    /// Returns the world group, starting MPI on the first call when this process was launched by an MPI launcher
+    /// (mpiexec, srun) or MPI was already initialised by other code (then MlxMpi never finalizes it). Otherwise
+    /// returns a singleton group (rank 0, size 1) without starting MPI, unless <paramref name="strict"/>, which
+    /// throws a DistributedException saying why. Every call returns the same group.
+    /// </summary>
+    /// <param name="strict">Throw instead of falling back to a singleton group.</param>
+    /// <param name="backend">"any" or "mpi"; both mean MPI, the only backend of MlxMpi.</param>
+    public static Group Init(bool strict = false, string backend = "any")
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (backend is not ("any" or "mpi"))
+            throw new ArgumentException($"unknown distributed backend \"{backend}\": MlxMpi supports \"any\" and \"mpi\"", nameof(backend));
+
+        lock (InitLock)
+        {
+            if (world is { IsSingleton: false } || (world is not null && !strict))
+                return world;
+            var reason = WhyMpiCannotStart();
+            if (reason is null)
+            {
+                lock (MpiRuntime.CallLock)
+                {
+                    var comm = MpiRuntime.StartAndCreateWorld(MpiRuntime.ResolveThreadLevel(RequestedThreadLevel));
+                    return world = Group.FromComm(comm, isWorld: true);
+                }
+            }
+            if (strict)
+                throw new DistributedException($"Cannot initialise the MPI backend: {reason}. " +
+                                               "Launch the program with an MPI launcher, e.g. `mpiexec -n 4 dotnet app.dll`.");
+            return world ??= Group.CreateSingleton();
+        }
+    }
+
+    /// <summary>
+    /// Gathers <paramref name="x"/> from every rank of <paramref name="group"/> and concatenates the arrays along
+    /// axis 0 in rank order (a 0-d input counts as shape [1]): the result has x's shape with dimension 0 multiplied
+    /// by the group size. A group of size 1 returns x itself. Every rank must pass the same shape and dtype; beyond
+    /// MLX, this is checked, and a disagreement throws CollectiveMismatchException on every rank with the same
+    /// message. An invalid input on one rank (null, disposed) throws there and is reported to the other ranks,
+    /// which throw CollectiveMismatchException. The group stays usable after either.
+    /// </summary>
+    /// <param name="x">The array this rank contributes; any layout (strided views are gathered by value).</param>
+    /// <param name="group">The group; null means the world group from <see cref="Init"/>.</param>
+    /// <param name="stream">Where the gather is ordered; null means the default stream of x's device.</param>
+    public static MlxArray AllGather(MlxArray x, Group? group = null, Stream? stream = null) =>
+        AllGatherOperation.Run(x, group ?? Init(), stream);
+
+    /// <summary>Gathers x as <see cref="AllGather(MlxArray, Group?, Stream?)"/>, ordered on the default stream of <paramref name="device"/>.</summary>
+    public static MlxArray AllGather(MlxArray x, Group? group, Device device) =>
+        AllGather(x, group, Stream.DefaultFor(device));
+
+    private static string? WhyMpiCannotStart()
+    {
+        if (!NativeLibraryResolver.TryLoad(out var error))
+            return error;
+        if (!LauncherEnvironment.IsLaunched() && !MpiRuntime.IsInitialized)
+            return $"this process was not started by an MPI launcher ({LauncherEnvironment.Describe()})";
+        return null;
+    }
+}

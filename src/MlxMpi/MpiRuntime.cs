@@ -1,0 +1,71 @@
+using MlxMpi.Interop;
+
+namespace MlxMpi;
+
+/// <summary>
+/// The process-wide MPI state: whether MlxMpi started MPI (and so must finalize it), the thread level in force,
+/// and the lock that keeps MlxMpi's MPI calls on one thread at a time.
+/// </summary>
+internal static unsafe class MpiRuntime
+{
+    /// <summary>Held around every MPI call MlxMpi makes, so any thread level from SINGLE up is respected.</summary>
+    internal static readonly object CallLock = new();
+
+    internal const string ThreadLevelVariable = "MLXMPI_THREAD_LEVEL";
+
+    internal static MpiThreadLevel ProvidedThreadLevel { get; private set; }
+
+    internal static bool InitializedByMlxMpi { get; private set; }
+
+    internal static bool IsInitialized
+    {
+        get
+        {
+            lock (CallLock)
+                return NativeMethods.mlxmpi_is_initialized() == 1;
+        }
+    }
+
+    /// <summary>Initialises MPI unless some other code in the process already did, and creates the world communicator.</summary>
+    internal static CommHandle StartAndCreateWorld(MpiThreadLevel requested)
+    {
+        lock (CallLock)
+        {
+            mlxmpi_init_info info;
+            NativeStatus.Check(NativeMethods.mlxmpi_init((int)requested, &info));
+            ProvidedThreadLevel = (MpiThreadLevel)info.provided_thread_level;
+            if (info.initialized_by_shim == 1 && !InitializedByMlxMpi)
+            {
+                InitializedByMlxMpi = true;
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => FinalizeAtExit();
+            }
+            mlxmpi_comm* world;
+            NativeStatus.Check(NativeMethods.mlxmpi_comm_world(&world));
+            return CommHandle.FromNative(world);
+        }
+    }
+
+    /// <summary>The level to request: MLXMPI_THREAD_LEVEL when set, else the configured one.</summary>
+    internal static MpiThreadLevel ResolveThreadLevel(MpiThreadLevel configured)
+    {
+        var text = Environment.GetEnvironmentVariable(ThreadLevelVariable);
+        if (string.IsNullOrWhiteSpace(text))
+            return configured;
+        return Enum.TryParse<MpiThreadLevel>(text.Trim(), ignoreCase: true, out var level) && Enum.IsDefined(level)
+            ? level
+            : throw new DistributedException($"{ThreadLevelVariable}={text} is not one of single, funneled, serialized, multiple");
+    }
+
+    internal static string LibraryVersion()
+    {
+        lock (CallLock)
+            return NativeStatus.ReadString(&NativeMethods.mlxmpi_library_version).Trim();
+    }
+
+    private static void FinalizeAtExit()
+    {
+        // Only what MlxMpi initialised, once; the shim itself refuses a second MPI_Finalize.
+        lock (CallLock)
+            NativeMethods.mlxmpi_finalize();
+    }
+}
