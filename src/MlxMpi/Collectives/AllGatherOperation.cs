@@ -59,8 +59,12 @@ internal static unsafe class AllGatherOperation
                 if (inlinePayload is not null)
                     CopyInlinePayloads(header, group.Size, x.NBytes, result!.DataPointer);
                 else
+                {
+                    // The lease keeps the input's memory alive for the call even if the caller drops or disposes x.
+                    using var input = (packed ?? x).AcquireData();
                     NativeStatus.Check(NativeMethods.mlxmpi_allgather(group.Comm.Pointer, (packed ?? x).DataPointer,
                                                                       result!.DataPointer, x.Size, (int)x.Dtype));
+                }
                 return result;
             }
             catch

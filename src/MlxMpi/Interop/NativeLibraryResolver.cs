@@ -17,7 +17,11 @@ internal static class NativeLibraryResolver
 
     private static readonly Lazy<(nint Handle, string? Error)> Loaded = new(LoadShim);
 
+    // A library module initializer is the one place that runs before any P/Invoke of this assembly can, which is
+    // exactly when the resolver must be in place.
+#pragma warning disable CA2255
     [ModuleInitializer]
+#pragma warning restore CA2255
     internal static void Register() =>
         NativeLibrary.SetDllImportResolver(typeof(NativeLibraryResolver).Assembly, Resolve);
 
@@ -73,7 +77,10 @@ internal static class NativeLibraryResolver
         if (!string.IsNullOrEmpty(overridePath))
             yield return Directory.Exists(overridePath) ? Path.Combine(overridePath, FileName) : overridePath;
 
+        // Empty in a single-file app, where AppContext.BaseDirectory is the right folder anyway.
+#pragma warning disable IL3000
         var assemblyDir = Path.GetDirectoryName(typeof(NativeLibraryResolver).Assembly.Location);
+#pragma warning restore IL3000
         foreach (var dir in new[] { AppContext.BaseDirectory, assemblyDir })
         {
             if (string.IsNullOrEmpty(dir))

@@ -1,0 +1,101 @@
+namespace MlxMpi;
+
+/// <summary>Facts about each <see cref="Dtype"/>: element size, MLX name and the .NET element type.</summary>
+internal static class DtypeInfo
+{
+    /// <summary>Every dtype, in enum order.</summary>
+    public static IReadOnlyList<Dtype> All { get; } = Enum.GetValues<Dtype>();
+
+    public static bool IsDefined(Dtype dtype) => (uint)dtype <= (uint)Dtype.Complex64;
+
+    public static void ThrowIfUndefined(Dtype dtype, string paramName)
+    {
+        if (!IsDefined(dtype))
+            throw new ArgumentException($"{(int)dtype} is not a Dtype value", paramName);
+    }
+
+    public static int SizeOf(Dtype dtype) => dtype switch
+    {
+        Dtype.Bool or Dtype.UInt8 or Dtype.Int8 => 1,
+        Dtype.UInt16 or Dtype.Int16 or Dtype.Float16 or Dtype.BFloat16 => 2,
+        Dtype.UInt32 or Dtype.Int32 or Dtype.Float32 => 4,
+        Dtype.UInt64 or Dtype.Int64 or Dtype.Float64 or Dtype.Complex64 => 8,
+        _ => throw Undefined(dtype),
+    };
+
+    /// <summary>The name MLX prints for the dtype (<c>mx.float32</c> is "float32").</summary>
+    public static string NameOf(Dtype dtype) => dtype switch
+    {
+        Dtype.Bool => "bool",
+        Dtype.UInt8 => "uint8",
+        Dtype.UInt16 => "uint16",
+        Dtype.UInt32 => "uint32",
+        Dtype.UInt64 => "uint64",
+        Dtype.Int8 => "int8",
+        Dtype.Int16 => "int16",
+        Dtype.Int32 => "int32",
+        Dtype.Int64 => "int64",
+        Dtype.Float16 => "float16",
+        Dtype.BFloat16 => "bfloat16",
+        Dtype.Float32 => "float32",
+        Dtype.Float64 => "float64",
+        Dtype.Complex64 => "complex64",
+        _ => throw Undefined(dtype),
+    };
+
+    public static Type ElementType(Dtype dtype) => dtype switch
+    {
+        Dtype.Bool => typeof(bool),
+        Dtype.UInt8 => typeof(byte),
+        Dtype.UInt16 => typeof(ushort),
+        Dtype.UInt32 => typeof(uint),
+        Dtype.UInt64 => typeof(ulong),
+        Dtype.Int8 => typeof(sbyte),
+        Dtype.Int16 => typeof(short),
+        Dtype.Int32 => typeof(int),
+        Dtype.Int64 => typeof(long),
+        Dtype.Float16 => typeof(Half),
+        Dtype.BFloat16 => typeof(BFloat16),
+        Dtype.Float32 => typeof(float),
+        Dtype.Float64 => typeof(double),
+        Dtype.Complex64 => typeof(Complex64),
+        _ => throw Undefined(dtype),
+    };
+
+    /// <summary>The dtype whose elements are <typeparamref name="T"/>.</summary>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> is not one of the fourteen element types.</exception>
+    public static Dtype Of<T>() where T : unmanaged
+    {
+        // typeof(T) == typeof(X) on a value type is a JIT-time constant, so this whole chain folds away.
+        if (typeof(T) == typeof(bool)) return Dtype.Bool;
+        if (typeof(T) == typeof(byte)) return Dtype.UInt8;
+        if (typeof(T) == typeof(ushort)) return Dtype.UInt16;
+        if (typeof(T) == typeof(uint)) return Dtype.UInt32;
+        if (typeof(T) == typeof(ulong)) return Dtype.UInt64;
+        if (typeof(T) == typeof(sbyte)) return Dtype.Int8;
+        if (typeof(T) == typeof(short)) return Dtype.Int16;
+        if (typeof(T) == typeof(int)) return Dtype.Int32;
+        if (typeof(T) == typeof(long)) return Dtype.Int64;
+        if (typeof(T) == typeof(Half)) return Dtype.Float16;
+        if (typeof(T) == typeof(BFloat16)) return Dtype.BFloat16;
+        if (typeof(T) == typeof(float)) return Dtype.Float32;
+        if (typeof(T) == typeof(double)) return Dtype.Float64;
+        if (typeof(T) == typeof(Complex64)) return Dtype.Complex64;
+        throw new ArgumentException(
+            $"{typeof(T)} is not an MLX element type; use bool, byte, ushort, uint, ulong, sbyte, short, int, long, " +
+            "Half, BFloat16, float, double or Complex64");
+    }
+
+    /// <summary>Throws unless <typeparamref name="T"/> is the element type of <paramref name="dtype"/>.</summary>
+    public static void ThrowIfMismatch<T>(Dtype dtype, string operation) where T : unmanaged
+    {
+        if (typeof(T) == ElementType(dtype))
+            return;
+        throw new ArgumentException(
+            $"{operation}<{typeof(T).Name}> does not match the array's dtype {NameOf(dtype)}, " +
+            $"whose element type is {ElementType(dtype).Name}");
+    }
+
+    private static ArgumentOutOfRangeException Undefined(Dtype dtype) =>
+        new(nameof(dtype), dtype, $"{(int)dtype} is not a Dtype value");
+}
