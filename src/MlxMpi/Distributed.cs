@@ -52,7 +52,7 @@ public static class Distributed
             if (strict)
                 throw new DistributedException($"Cannot initialise the MPI backend: {reason}. " +
                                                "Launch the program with an MPI launcher, e.g. `mpiexec -n 4 dotnet app.dll`.");
-            return world ??= Group.CreateSingleton();
+            return world ??= Group.CreateSingleton(isWorld: true);
         }
     }
 

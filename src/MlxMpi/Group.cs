@@ -30,7 +30,7 @@ public sealed unsafe class Group : IDisposable
     /// <summary>The number of ranks in the group.</summary>
     public int Size { get; }
 
-    internal static Group CreateSingleton() => new(null, 0, 1, isWorld: false);
+    internal static Group CreateSingleton(bool isWorld = false) => new(null, 0, 1, isWorld);
 
     /// <summary>Wraps a communicator the shim created. Caller holds <see cref="MpiRuntime.CallLock"/>.</summary>
     internal static Group FromComm(CommHandle comm, bool isWorld)
