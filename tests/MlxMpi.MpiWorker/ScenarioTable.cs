@@ -1,0 +1,41 @@
+using MlxMpi.MpiWorker.Scenarios;
+
+namespace MlxMpi.MpiWorker;
+
+/// <summary>Every scenario the worker knows, by the name the tests pass on the command line.</summary>
+internal static class ScenarioTable
+{
+    public static IReadOnlyList<Scenario> All { get; } =
+    [
+        // Ports of MLX's python/tests/mpi_test_distributed.py (meant for 8 ranks).
+        new("mlx_groups", MlxGroups.Run),
+        new("mlx_all_gather", MlxAllGather.Run),
+        new("mlx_all_gather_extra", MlxAllGatherExtra.Run),
+
+        // General scenarios, for any number of ranks from 2 up.
+        new("init_twice", InitTwice.Run),
+        new("null_group_is_world", NullGroupIsWorld.Run),
+        new("all_dtypes", AllDtypes.Run),
+        new("subgroup_parity", SubgroupParity.Run),
+        new("subgroup_reversed_keys", SubgroupReversedKeys.Run),
+        new("scalars", Scalars.Run),
+        new("size_one_group", SizeOneGroup.Run),
+        new("transposed_views", TransposedViews.Run),
+        new("empty_dim0", EmptyDim0.Run),
+        new("tiny_payloads", TinyPayloads.Run),
+        new("inline_boundary", InlineBoundary.Run),
+        new("large_payload", LargePayload.Run),
+        new("mismatch_dim0", MismatchDim0.Run),
+        new("mismatch_trailing_dim", MismatchTrailingDim.Run),
+        new("mismatch_ndim", MismatchNdim.Run),
+        new("mismatch_dtype", MismatchDtype.Run),
+        new("disposed_input", DisposedInput.Run),
+        new("device_and_stream", DeviceAndStream.Run),
+        new("gather_loop", GatherLoop.Run),
+
+        // Run with plain `dotnet MlxMpi.MpiWorker.dll singleton`, no launcher.
+        new("singleton", Singleton.Run, NeedsWorld: false),
+    ];
+
+    public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);
+}

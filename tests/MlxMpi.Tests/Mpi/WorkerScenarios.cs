@@ -1,0 +1,38 @@
+namespace MlxMpi.Tests.Mpi;
+
+/// <summary>
+/// The worker's scenario names, grouped by the launch that runs them. Kept here (not read from the worker)
+/// because NUnit needs the test cases at discovery time; WorkerScenarioListTests keeps the two in sync.
+/// </summary>
+public static class WorkerScenarios
+{
+    /// <summary>Run in one launch for each of 2, 3 and 4 ranks.</summary>
+    public static IReadOnlyList<string> General { get; } =
+    [
+        "init_twice",
+        "null_group_is_world",
+        "all_dtypes",
+        "subgroup_parity",
+        "subgroup_reversed_keys",
+        "scalars",
+        "size_one_group",
+        "transposed_views",
+        "empty_dim0",
+        "tiny_payloads",
+        "inline_boundary",
+        "large_payload",
+        "mismatch_dim0",
+        "mismatch_trailing_dim",
+        "mismatch_ndim",
+        "mismatch_dtype",
+        "disposed_input",
+        "device_and_stream",
+        "gather_loop",
+    ];
+
+    /// <summary>The port of MLX's mpi_test_distributed.py, run in one 8-rank launch.</summary>
+    public static IReadOnlyList<string> MlxPort { get; } = ["mlx_groups", "mlx_all_gather", "mlx_all_gather_extra"];
+
+    /// <summary>Run with plain <c>dotnet</c>, outside any launcher.</summary>
+    public static IReadOnlyList<string> Standalone { get; } = ["singleton"];
+}
