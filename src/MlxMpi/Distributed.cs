@@ -74,6 +74,16 @@ public static class Distributed
     public static MlxArray AllGather(MlxArray x, Group? group, Device device) =>
         AllGather(x, group, Stream.DefaultFor(device));
 
+    /// <summary>
+    /// Gathers <paramref name="x"/> as <see cref="AllGather(MlxArray, Group?, Stream?)"/> does, into the caller's
+    /// <paramref name="output"/>, which must have exactly the result's shape and dtype, be contiguous, and not share
+    /// memory with x. Reusing one output across calls avoids a fresh allocation (and its page faults) per gather. A
+    /// wrong output on any rank throws ArgumentException there and CollectiveMismatchException on the others; no
+    /// rank hangs and output is not written. For a group of one, x's values are copied into output.
+    /// </summary>
+    public static void AllGatherInto(MlxArray x, MlxArray output, Group? group = null, Stream? stream = null) =>
+        AllGatherOperation.RunInto(x, output, group ?? Init(), stream);
+
     private static string? WhyMpiCannotStart()
     {
         if (!NativeLibraryResolver.TryLoad(out var error))

@@ -5,4 +5,5 @@ internal enum CollectiveOp : byte
 {
     AllGather = 1,
     Split = 2,
+    AllGatherInto = 3,
 }
