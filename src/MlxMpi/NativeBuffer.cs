@@ -20,9 +20,11 @@ internal sealed unsafe class NativeBuffer : SafeHandle
 
     private int _owners = 1;
 
+    private long _capacity;
+
     private NativeBuffer(long byteLength) : base(0, ownsHandle: true) => ByteLength = byteLength;
 
-    /// <summary>The usable length; the allocation may be larger.</summary>
+    /// <summary>The usable length; the allocation may be larger (its size class in <see cref="BufferCache"/>).</summary>
     public long ByteLength { get; }
 
     /// <inheritdoc/>
@@ -38,7 +40,7 @@ internal sealed unsafe class NativeBuffer : SafeHandle
         // The handle object exists before the memory so that no exception can leave the memory unowned.
         var buffer = new NativeBuffer(byteLength);
         // Empty arrays still get a real allocation: every array then has a valid, aligned, non-null base.
-        void* memory = NativeMemory.AlignedAlloc((nuint)Math.Max(byteLength, 1), Alignment);
+        void* memory = BufferCache.Rent(byteLength, out buffer._capacity);
         buffer.SetHandle((nint)memory);
         // Without this the GC sees only a small object and would not collect leaked arrays under memory pressure.
         if (byteLength > 0)
@@ -75,7 +77,7 @@ internal sealed unsafe class NativeBuffer : SafeHandle
     /// <inheritdoc/>
     protected override bool ReleaseHandle()
     {
-        NativeMemory.AlignedFree((void*)handle);
+        BufferCache.Return((void*)handle, _capacity);
         if (ByteLength > 0)
             GC.RemoveMemoryPressure(ByteLength);
         return true;
