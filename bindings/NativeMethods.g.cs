@@ -106,7 +106,11 @@ internal static unsafe partial class NativeMethods
     /// <summary>
     /// Initialises MPI with MPI_Init_thread(requested_thread_level) unless it is already initialised
     /// (by this shim or by any other binding in the process), in which case it only reports the
-    /// level in force. Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD. Returns a status.
+    /// level in force. Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD and MPI_COMM_SELF (where MPI-3 and
+    /// MPI-4 raise errors that belong to no communicator of ours). Calling it again is allowed and
+    /// only reports. info may be NULL. Fails with MLXMPI_STATUS_NOT_INITIALIZED once MPI has been
+    /// finalized (MPI cannot be initialised twice). Call it and mlxmpi_finalize from one thread at
+    /// a time. Returns a status.
     /// </summary>
     [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_init")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
@@ -150,13 +154,19 @@ internal static unsafe partial class NativeMethods
     [return: NativeTypeName("int32_t")]
     internal static partial int mlxmpi_comm_free([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm);
 
-    /// <summary>Writes this process's rank in comm to *rank. Returns a status.</summary>
+    /// <summary>
+    /// Writes this process's rank in comm to *rank (read once when comm was created, so it calls no
+    /// MPI). Returns a status.
+    /// </summary>
     [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_comm_rank")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     [return: NativeTypeName("int32_t")]
     internal static partial int mlxmpi_comm_rank([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("int32_t *")] int* rank);
 
-    /// <summary>Writes the number of ranks in comm to *size. Returns a status.</summary>
+    /// <summary>
+    /// Writes the number of ranks in comm to *size (read once when comm was created). Returns a
+    /// status.
+    /// </summary>
     [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_comm_size")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     [return: NativeTypeName("int32_t")]
@@ -164,8 +174,11 @@ internal static unsafe partial class NativeMethods
 
     /// <summary>
     /// MPI_Allgather of count elements of dtype per rank: recv receives size(comm) * count elements,
-    /// rank r's block at element offset r * count. send and recv must not overlap. send may be NULL
-    /// only when count is 0. Collective over comm. Returns a status.
+    /// rank r's block at element offset r * count. send and recv must not overlap (checked:
+    /// MLXMPI_STATUS_INVALID_ARGUMENT). send may be NULL only when count is 0; recv must never be
+    /// NULL. Any count is accepted: above INT_MAX it goes through MPI_Allgather_c (MPI-4) or a derived
+    /// datatype (MPI-3); MLXMPI_STATUS_COUNT_TOO_LARGE only when size(comm) * count elements cannot
+    /// be addressed at all. Collective over comm. Returns a status.
     /// </summary>
     [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_allgather")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]

@@ -7,8 +7,13 @@
  *   - every function returns an mlxmpi_status (0 = success) unless its comment says otherwise;
  *     on failure the message and MPI error class of the failure are kept per thread and read
  *     back with mlxmpi_last_error_message / mlxmpi_last_error_class;
- *   - enum values are frozen (checked by static asserts in native/src/status.c and dtype.c):
- *     append new values, never renumber.
+ *   - enum values are frozen (checked by static asserts in native/src/status.c, dtype.c and
+ *     init.c, which also pins the layout of mlxmpi_init_info): append new values, never
+ *     renumber;
+ *   - a failure's message and class stay readable until the next failure on the same thread:
+ *     a successful call does not clear them (like errno).
+ * Every function that calls MPI requires a successful mlxmpi_init first and returns
+ * MLXMPI_STATUS_NOT_INITIALIZED before it and after MPI_Finalize (whoever called it).
  * No function here calls MPI_Abort or exits the process: every MPI call runs under
  * MPI_ERRORS_RETURN and its failure comes back as MLXMPI_STATUS_MPI_ERROR.
  */
@@ -85,7 +90,11 @@ MLXMPI_EXPORT int32_t mlxmpi_is_initialized(void);
 
 /* Initialises MPI with MPI_Init_thread(requested_thread_level) unless it is already initialised
    (by this shim or by any other binding in the process), in which case it only reports the
-   level in force. Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD. Returns a status. */
+   level in force. Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD and MPI_COMM_SELF (where MPI-3 and
+   MPI-4 raise errors that belong to no communicator of ours). Calling it again is allowed and
+   only reports. info may be NULL. Fails with MLXMPI_STATUS_NOT_INITIALIZED once MPI has been
+   finalized (MPI cannot be initialised twice). Call it and mlxmpi_finalize from one thread at
+   a time. Returns a status. */
 MLXMPI_EXPORT int32_t mlxmpi_init(int32_t requested_thread_level, mlxmpi_init_info* info);
 
 /* Calls MPI_Finalize only if mlxmpi_init initialised MPI and it is not finalized yet; otherwise
@@ -106,15 +115,20 @@ MLXMPI_EXPORT int32_t mlxmpi_comm_split(mlxmpi_comm* comm, int32_t color, int32_
    practice). Accepts NULL. After MPI is finalized only the handle is released. Returns a status. */
 MLXMPI_EXPORT int32_t mlxmpi_comm_free(mlxmpi_comm* comm);
 
-/* Writes this process's rank in comm to *rank. Returns a status. */
+/* Writes this process's rank in comm to *rank (read once when comm was created, so it calls no
+   MPI). Returns a status. */
 MLXMPI_EXPORT int32_t mlxmpi_comm_rank(mlxmpi_comm* comm, int32_t* rank);
 
-/* Writes the number of ranks in comm to *size. Returns a status. */
+/* Writes the number of ranks in comm to *size (read once when comm was created). Returns a
+   status. */
 MLXMPI_EXPORT int32_t mlxmpi_comm_size(mlxmpi_comm* comm, int32_t* size);
 
 /* MPI_Allgather of count elements of dtype per rank: recv receives size(comm) * count elements,
-   rank r's block at element offset r * count. send and recv must not overlap. send may be NULL
-   only when count is 0. Collective over comm. Returns a status. */
+   rank r's block at element offset r * count. send and recv must not overlap (checked:
+   MLXMPI_STATUS_INVALID_ARGUMENT). send may be NULL only when count is 0; recv must never be
+   NULL. Any count is accepted: above INT_MAX it goes through MPI_Allgather_c (MPI-4) or a derived
+   datatype (MPI-3); MLXMPI_STATUS_COUNT_TOO_LARGE only when size(comm) * count elements cannot
+   be addressed at all. Collective over comm. Returns a status. */
 MLXMPI_EXPORT int32_t mlxmpi_allgather(mlxmpi_comm* comm, const void* send, void* recv,
                                        int64_t count, int32_t dtype);
 
