@@ -43,7 +43,11 @@ internal static unsafe class BufferCache
                 return (void*)Free[sizeClass][--FreeCount[sizeClass]];
             }
         }
-        return NativeMemory.AlignedAlloc((nuint)capacity, NativeBuffer.Alignment);
+        var memory = NativeMemory.AlignedAlloc((nuint)capacity, NativeBuffer.Alignment);
+        // Without this the GC sees only small handle objects and would not collect leaked arrays under memory
+        // pressure. Told only when memory really comes from or goes back to the OS: a cache hit costs nothing.
+        GC.AddMemoryPressure(capacity);
+        return memory;
     }
 
     /// <summary>Takes back memory from <see cref="Rent"/>; frees it when the cache is full.</summary>
@@ -60,7 +64,13 @@ internal static unsafe class BufferCache
                 return;
             }
         }
+        FreeToSystem(memory, capacity);
+    }
+
+    private static void FreeToSystem(void* memory, long capacity)
+    {
         NativeMemory.AlignedFree(memory);
+        GC.RemoveMemoryPressure(capacity);
     }
 
     /// <summary>Frees every cached block (for tests and for callers that need the memory back now).</summary>
@@ -71,7 +81,7 @@ internal static unsafe class BufferCache
             for (var c = 0; c < Free.Length; c++)
             {
                 while (FreeCount[c] > 0)
-                    NativeMemory.AlignedFree((void*)Free[c][--FreeCount[c]]);
+                    FreeToSystem((void*)Free[c][--FreeCount[c]], CapacityOf(c));
             }
             cachedBytes = 0;
         }

@@ -42,9 +42,6 @@ internal sealed unsafe class NativeBuffer : SafeHandle
         // Empty arrays still get a real allocation: every array then has a valid, aligned, non-null base.
         void* memory = BufferCache.Rent(byteLength, out buffer._capacity);
         buffer.SetHandle((nint)memory);
-        // Without this the GC sees only a small object and would not collect leaked arrays under memory pressure.
-        if (byteLength > 0)
-            GC.AddMemoryPressure(byteLength);
         return buffer;
     }
 
@@ -78,8 +75,6 @@ internal sealed unsafe class NativeBuffer : SafeHandle
     protected override bool ReleaseHandle()
     {
         BufferCache.Return((void*)handle, _capacity);
-        if (ByteLength > 0)
-            GC.RemoveMemoryPressure(ByteLength);
         return true;
     }
 }

@@ -32,6 +32,9 @@ internal static class ScenarioTable
         new("disposed_input", DisposedInput.Run),
         new("device_and_stream", DeviceAndStream.Run),
         new("gather_loop", GatherLoop.Run),
+        new("gather_into", GatherInto.Run),
+        new("into_bad_output", IntoBadOutput.Run),
+        new("allocation_budget", AllocationBudget.Run),
 
         // Run with plain `dotnet MlxMpi.MpiWorker.dll singleton`, no launcher.
         new("singleton", Singleton.Run, NeedsWorld: false),

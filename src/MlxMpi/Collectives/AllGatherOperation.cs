@@ -30,7 +30,7 @@ internal static unsafe class AllGatherOperation
             var failure = ValidateInput(x, stream, 1) ?? ValidateOutput(x, output, 1);
             if (failure is not null)
                 throw failure;
-            using var lease = output.AcquireData();
+            using var lease = output!.AcquireData();
             x.CopyLogicalBytesTo(output.DataPointer);
             return;
         }
@@ -44,9 +44,10 @@ internal static unsafe class AllGatherOperation
             var header = group.Header;
             var seq = group.NextSequence();
             MlxArray? result = null, packed = null;
-            var ownsResult = output is null;
+            // AllGatherInto writes into the caller's output (which may be null: an error to report); AllGather allocates.
+            var ownsResult = op == CollectiveOp.AllGather;
             byte* inlinePayload = null;
-            var failure = ValidateInput(x, stream, group.Size) ?? (output is null ? null : ValidateOutput(x, output, group.Size));
+            var failure = ValidateInput(x, stream, group.Size) ?? (ownsResult ? null : ValidateOutput(x, output, group.Size));
             if (failure is null)
             {
                 try

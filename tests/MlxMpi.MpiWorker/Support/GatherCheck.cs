@@ -9,7 +9,8 @@ internal static class GatherCheck
 {
     public delegate MlxArray Gather(MlxArray x, Group group);
 
-    public static void Run(ScenarioContext context, Group group, string what, Func<int, HostArray> inputOfGroupRank, Gather? gather = null)
+    public static void Run(ScenarioContext context, Group group, string what, Func<int, HostArray> inputOfGroupRank, Gather? gather = null,
+                           bool disposeResult = true)
     {
         var mine = inputOfGroupRank(group.Rank);
         using var x = Dtypes.ToMlx(mine);
@@ -22,8 +23,8 @@ internal static class GatherCheck
         }
         finally
         {
-            // A size-1 group hands back x itself; dispose it once.
-            if (!ReferenceEquals(x, y))
+            // A size-1 group hands back x itself; dispose it once. An AllGatherInto output belongs to the caller.
+            if (disposeResult && !ReferenceEquals(x, y))
                 y.Dispose();
         }
     }

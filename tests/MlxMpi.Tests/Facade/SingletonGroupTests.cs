@@ -43,6 +43,27 @@ public sealed class SingletonGroupTests
     }
 
     [Test]
+    public void AllGatherInto_on_a_group_of_one_copies_the_logical_values_into_the_output()
+    {
+        var random = new Random(TestContext.CurrentContext.Random.Next());
+        var data = Enumerable.Range(0, 12).Select(_ => random.NextDouble() + 0.5).ToArray();
+        using var x = MlxArray.FromArray(data, 3, 4);
+        using var view = x.Transpose();
+        using var output = MlxArray.FromArray(Enumerable.Repeat(-99.0, 12).ToArray(), 4, 3);
+        Distributed.AllGatherInto(view, output);
+        var expected = new double[12];
+        for (var i = 0; i < 4; i++)
+            for (var j = 0; j < 3; j++)
+                expected[i * 3 + j] = data[j * 4 + i];
+        Assert.That(output.ToArray<double>(), Is.EqualTo(expected));
+
+        using var wrong = MlxArray.Zeros([3, 4], Dtype.Float64);
+        Assert.That(() => Distributed.AllGatherInto(view, wrong), Throws.ArgumentException.With.Message.Contains("(4, 3)"));
+        Assert.That(() => Distributed.AllGatherInto(view, null!), Throws.ArgumentNullException);
+        Assert.That(() => Distributed.AllGatherInto(x, x), Throws.ArgumentException.With.Message.Contains("share memory"));
+    }
+
+    [Test]
     public void Split_of_the_singleton_is_a_singleton_and_rejects_a_negative_color()
     {
         using var sub = Distributed.Init().Split(5);

@@ -28,6 +28,9 @@ public static class WorkerScenarios
         "disposed_input",
         "device_and_stream",
         "gather_loop",
+        "gather_into",
+        "into_bad_output",
+        "allocation_budget",
     ];
 
     /// <summary>The port of MLX's mpi_test_distributed.py, run in one 8-rank launch.</summary>
