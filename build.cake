@@ -79,7 +79,7 @@ Task("Test")
     var counters = XDocument.Load($"{testResults}/managed.trx").Descendants().First(e => e.Name.LocalName == "Counters");
     int Count(string name) => int.Parse(counters.Attribute(name)?.Value ?? "0");
     var notRun = Count("notExecuted");
-    Information($"tests: {Count("passed")} passed, {Count("failed") + Count("error") + Count("timeout")} failed, {notRun} skipped");
+    Console.WriteLine($"tests: {Count("passed")} passed, {Count("failed") + Count("error") + Count("timeout")} failed, {notRun} skipped");
     if (failed)
         throw new Exception("dotnet test failed");
 });
