@@ -50,7 +50,7 @@ public static class Distributed
                 }
             }
             if (strict)
-                throw new DistributedException($"Cannot initialise the MPI backend: {reason}. " +
+                throw new DistributedException($"Cannot initialise the MPI backend: {reason.TrimEnd('.')}. " +
                                                "Launch the program with an MPI launcher, e.g. `mpiexec -n 4 dotnet app.dll`.");
             return world ??= Group.CreateSingleton(isWorld: true);
         }

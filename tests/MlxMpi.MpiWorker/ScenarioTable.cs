@@ -38,6 +38,8 @@ internal static class ScenarioTable
 
         // Run with plain `dotnet MlxMpi.MpiWorker.dll singleton`, no launcher.
         new("singleton", Singleton.Run, NeedsWorld: false),
+        // Run standalone with MLXMPI_NATIVE_PATH or the library path set so the shim cannot load.
+        new("shim_unavailable", ShimUnavailable.Run, NeedsWorld: false),
     ];
 
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);

@@ -73,9 +73,13 @@ internal static class NativeLibraryResolver
 
     private static IEnumerable<string> Candidates()
     {
+        // An explicit path is the only candidate: silently loading some other copy would hide a deployment error.
         var overridePath = Environment.GetEnvironmentVariable(PathVariable);
         if (!string.IsNullOrEmpty(overridePath))
+        {
             yield return Directory.Exists(overridePath) ? Path.Combine(overridePath, FileName) : overridePath;
+            yield break;
+        }
 
         // Empty in a single-file app, where AppContext.BaseDirectory is the right folder anyway.
 #pragma warning disable IL3000

@@ -41,11 +41,17 @@ public static class MpiLauncher
 
     /// <summary><c>dotnet worker.dll --seed S scenarios...</c> with every launcher variable removed, so the
     /// library must see that no launcher started it.</summary>
-    public static WorkerRun RunStandalone(IEnumerable<string> scenarios, TimeSpan timeout)
+    public static WorkerRun RunStandalone(IEnumerable<string> scenarios, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         var seed = NewSeed();
         string[] arguments = [WorkerDll, "--seed", seed.ToString(CultureInfo.InvariantCulture), .. scenarios];
-        return Run(DotnetHost(), arguments, seed, StripLauncherVariables, timeout);
+        return Run(DotnetHost(), arguments, seed, environment =>
+        {
+            StripLauncherVariables(environment);
+            foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+                environment[name] = value;
+        }, timeout);
     }
 
     /// <summary><c>dotnet worker.dll --list</c>: the scenario names the worker knows.</summary>

@@ -11,7 +11,7 @@ public sealed class WorkerScenarioListTests
     public void TestsRunExactlyTheWorkersScenarios()
     {
         var inWorker = MpiLauncher.ListScenarios();
-        IEnumerable<string> inTests = [.. WorkerScenarios.General, .. WorkerScenarios.MlxPort, .. WorkerScenarios.Standalone];
+        IEnumerable<string> inTests = [.. WorkerScenarios.General, .. WorkerScenarios.MlxPort, .. WorkerScenarios.Standalone, .. WorkerScenarios.ShimUnavailable];
         Assert.That(inTests, Is.EquivalentTo(inWorker));
     }
 }

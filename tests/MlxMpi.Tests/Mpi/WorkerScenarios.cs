@@ -38,4 +38,7 @@ public static class WorkerScenarios
 
     /// <summary>Run with plain <c>dotnet</c>, outside any launcher.</summary>
     public static IReadOnlyList<string> Standalone { get; } = ["singleton"];
+
+    /// <summary>Standalone, with an environment in which the shim cannot load (see NativeResolutionTests).</summary>
+    public static IReadOnlyList<string> ShimUnavailable { get; } = ["shim_unavailable"];
 }

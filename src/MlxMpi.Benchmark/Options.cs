@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace MlxMpi.Benchmark;
+
+/// <summary>The benchmark's command line. Every rank parses the same arguments, so every rank plans the same work.</summary>
+internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasurement, int MaxIterations, string? OutputDirectory)
+{
+    /// <summary>8 B, then 16 B to 64 MiB in x4 steps: every power of four plus the 8-byte latency point.</summary>
+    internal static long[] DefaultSizes { get; } = [8, .. Enumerable.Range(0, 12).Select(k => 16L << (2 * k))];
+
+    internal const string Usage = """
+        usage: mpiexec -n <p> dotnet MlxMpi.Benchmark.dll [options]
+          --out <dir>          write dotnet-p<p>.csv (every repeat) and dotnet-p<p>.txt (the table) there
+          --sizes <list>       bytes per rank, comma-separated, K/M suffixes allowed (default 8,16,64,...,64M)
+          --max-size <bytes>   drop default sizes above this (e.g. 1M for a quick run)
+          --repeats <n>        repeats per size and variant, interleaved; the median is reported (default 7, min 5)
+          --seconds <s>        target time of one measurement of one variant (default 0.1)
+          --max-iterations <n> cap on timed iterations per measurement (default 200000)
+        """;
+
+    internal static Options Parse(string[] args)
+    {
+        var sizes = DefaultSizes;
+        long? maxSize = null;
+        var repeats = 7;
+        var seconds = 0.1;
+        var maxIterations = 200_000;
+        string? output = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
+            switch (args[i])
+            {
+                case "--out": output = Value(); break;
+                case "--sizes": sizes = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseBytes).ToArray(); break;
+                case "--max-size": maxSize = ParseBytes(Value()); break;
+                case "--repeats": repeats = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--seconds": seconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--max-iterations": maxIterations = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "-h" or "--help": throw new ArgumentException(Usage);
+                default: throw new ArgumentException($"unknown argument {args[i]}\n{Usage}");
+            }
+        }
+        if (maxSize is { } max)
+            sizes = sizes.Where(s => s <= max).ToArray();
+        if (sizes.Length == 0 || sizes.Any(s => s < 1 || s > int.MaxValue))
+            throw new ArgumentException("sizes must be between 1 byte and 2 GiB - 1");
+        if (repeats < 5)
+            throw new ArgumentException("--repeats must be at least 5 (the median of at least 5 repeats is reported)");
+        if (seconds <= 0 || maxIterations < 1)
+            throw new ArgumentException("--seconds and --max-iterations must be positive");
+        return new Options(sizes, repeats, seconds, maxIterations, output);
+    }
+
+    internal static long ParseBytes(string text)
+    {
+        text = text.Trim();
+        var scale = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L };
+        var digits = scale == 1 ? text : text[..^1];
+        return long.Parse(digits, CultureInfo.InvariantCulture) * scale;
+    }
+
+    /// <summary>"8 B", "64 KiB", "16 MiB".</summary>
+    internal static string FormatBytes(long bytes) => bytes switch
+    {
+        >= 1L << 20 when bytes % (1L << 20) == 0 => $"{bytes >> 20} MiB",
+        >= 1L << 10 when bytes % (1L << 10) == 0 => $"{bytes >> 10} KiB",
+        _ => $"{bytes} B",
+    };
+}
