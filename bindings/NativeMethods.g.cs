@@ -185,6 +185,20 @@ internal static unsafe partial class NativeMethods
     [return: NativeTypeName("int32_t")]
     internal static partial int mlxmpi_allgather([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("const void *")] void* send, [NativeTypeName("void *")] void* recv, [NativeTypeName("int64_t")] long count, [NativeTypeName("int32_t")] int dtype);
 
+    /// <summary>
+    /// MPI_Allgatherv, for gathers whose first dimension differs between ranks: this rank contributes
+    /// send_count elements of dtype; rank r's counts[r] elements land in recv at element offset
+    /// displs[r]. counts and displs have size(comm) entries each, identical on every rank, with
+    /// send_count == counts[rank]; blocks must not overlap each other nor send. send may be NULL only
+    /// when send_count is 0; recv must never be NULL. Any count and displacement is accepted: above
+    /// INT_MAX it goes through MPI_Allgatherv_c (MPI-4) or per-rank derived datatypes (MPI-3).
+    /// Collective over comm. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_allgatherv")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_allgatherv([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("const void *")] void* send, [NativeTypeName("int64_t")] long send_count, [NativeTypeName("void *")] void* recv, [NativeTypeName("const int64_t *")] long* counts, [NativeTypeName("const int64_t *")] long* displs, [NativeTypeName("int32_t")] int dtype);
+
     /// <summary>MPI_Barrier over comm. Returns a status.</summary>
     [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_barrier")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]

@@ -132,6 +132,17 @@ MLXMPI_EXPORT int32_t mlxmpi_comm_size(mlxmpi_comm* comm, int32_t* size);
 MLXMPI_EXPORT int32_t mlxmpi_allgather(mlxmpi_comm* comm, const void* send, void* recv,
                                        int64_t count, int32_t dtype);
 
+/* MPI_Allgatherv, for gathers whose first dimension differs between ranks: this rank contributes
+   send_count elements of dtype; rank r's counts[r] elements land in recv at element offset
+   displs[r]. counts and displs have size(comm) entries each, identical on every rank, with
+   send_count == counts[rank]; blocks must not overlap each other nor send. send may be NULL only
+   when send_count is 0; recv must never be NULL. Any count and displacement is accepted: above
+   INT_MAX it goes through MPI_Allgatherv_c (MPI-4) or per-rank derived datatypes (MPI-3).
+   Collective over comm. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_allgatherv(mlxmpi_comm* comm, const void* send, int64_t send_count,
+                                        void* recv, const int64_t* counts, const int64_t* displs,
+                                        int32_t dtype);
+
 /* MPI_Barrier over comm. Returns a status. */
 MLXMPI_EXPORT int32_t mlxmpi_barrier(mlxmpi_comm* comm);
 

@@ -84,6 +84,34 @@ public static class Distributed
     public static void AllGatherInto(MlxArray x, MlxArray output, Group? group = null, Stream? stream = null) =>
         AllGatherOperation.RunInto(x, output, group ?? Init(), stream);
 
+    /// <summary>
+    /// Beyond MLX (as Horovod's allgather): gathers arrays whose dimension 0 may differ between ranks and
+    /// concatenates them along axis 0 in rank order. Trailing dimensions and dtype must match on every rank, else
+    /// CollectiveMismatchException on every rank naming the ranks that differ. A 0-d input counts as shape [1]; a
+    /// rank may contribute 0 rows. The row counts travel in the header phase; the data moves in one MPI_Allgatherv.
+    /// </summary>
+    public static MlxArray AllGatherUneven(MlxArray x, Group? group = null, Stream? stream = null) =>
+        AllGatherUnevenOperation.Run(x, group ?? Init(), stream);
+
+    /// <summary>
+    /// Starts <see cref="AllGather(MlxArray, Group?, Stream?)"/> and returns at once; the gather runs on MlxMpi's
+    /// collective thread while the caller computes. Every collective a rank starts, sync or async, on any group and
+    /// any stream, reaches MPI in the order it was started, so a rank may mix them freely as long as all ranks start
+    /// the same collectives in the same order. x may be disposed once this returns: the gather keeps its own handle.
+    /// </summary>
+    /// <param name="x">The array this rank contributes.</param>
+    /// <param name="group">The group; null means the world group from <see cref="Init"/>.</param>
+    /// <param name="stream">Where the gather is ordered; null means the default stream of x's device.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the gather only while it waits for its turn: the task then ends cancelled at once, and when its turn
+    /// comes this rank still takes part in the header phase to tell the other ranks, whose gathers throw
+    /// CollectiveMismatchException instead of waiting forever. Once the collective has started it cannot be
+    /// cancelled (MPI collectives cannot be abandoned half-way) and the token is ignored.
+    /// </param>
+    public static Task<MlxArray> AllGatherAsync(MlxArray x, Group? group = null, Stream? stream = null,
+                                                CancellationToken cancellationToken = default) =>
+        AllGatherOperation.RunAsync(x, group ?? Init(), stream, cancellationToken);
+
     private static string? WhyMpiCannotStart()
     {
         if (!NativeLibraryResolver.TryLoad(out var error))

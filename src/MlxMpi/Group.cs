@@ -67,6 +67,13 @@ public sealed unsafe class Group : IDisposable
         if (IsSingleton)
             return badColor is null ? CreateSingleton() : throw badColor;
 
+        return CollectiveQueue.Run((group: this, color, key, badColor),
+            static (s, announce) => s.group.SplitInOrder(s.color, s.key, announce ?? s.badColor));
+    }
+
+    /// <summary>The collective part of <see cref="Split"/>; runs in <see cref="CollectiveQueue"/> order.</summary>
+    private Group SplitInOrder(int color, int key, Exception? badColor)
+    {
         lock (MpiRuntime.CallLock)
         {
             var seq = NextSequence();

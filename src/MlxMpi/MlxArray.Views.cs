@@ -40,4 +40,12 @@ public sealed partial class MlxArray
         }
         return View(shape, strides);
     }
+
+    /// <summary>Another handle on the same elements and layout, so that work which outlives the caller's
+    /// <see cref="Dispose"/> (an async gather) still reads the values the array had.</summary>
+    internal MlxArray ShareView()
+    {
+        ThrowIfDisposed();
+        return View((int[])_shape.Clone(), (long[])_strides.Clone());
+    }
 }

@@ -13,12 +13,9 @@ internal static unsafe class AllGatherOperation
     {
         group.ThrowIfDisposed();
         if (group.Size == 1)
-        {
-            // There is nobody to tell about a bad input, so it throws here and now.
-            var failure = ValidateInput(x, stream, 1);
-            return failure is null ? x : throw failure;
-        }
-        return Gather(x, null, group, stream, CollectiveOp.AllGather);
+            return GatherInput.Validate(x, stream) is { } failure ? throw failure : x;
+        return CollectiveQueue.Run((x, group, stream),
+            static (s, announce) => Gather(s.x, null, s.group, s.stream, CollectiveOp.AllGather, announce)!);
     }
 
     /// <summary>Gathers into the caller's <paramref name="output"/>, which must have the result's shape and dtype.</summary>
@@ -27,42 +24,69 @@ internal static unsafe class AllGatherOperation
         group.ThrowIfDisposed();
         if (group.Size == 1)
         {
-            var failure = ValidateInput(x, stream, 1) ?? ValidateOutput(x, output, 1);
-            if (failure is not null)
+            if ((GatherInput.Validate(x, stream) ?? ValidateOutput(x, output, 1)) is { } failure)
                 throw failure;
-            using var lease = output!.AcquireData();
+            using var lease = output.AcquireData();
             x.CopyLogicalBytesTo(output.DataPointer);
             return;
         }
-        Gather(x, output, group, stream, CollectiveOp.AllGatherInto);
+        CollectiveQueue.Run((x, output, group, stream),
+            static (s, announce) => Gather(s.x, s.output, s.group, s.stream, CollectiveOp.AllGatherInto, announce));
     }
 
-    private static MlxArray Gather(MlxArray x, MlxArray? output, Group group, Stream? stream, CollectiveOp op)
+    /// <summary>Queues a gather behind every collective this rank started before, and returns at once.</summary>
+    internal static Task<MlxArray> RunAsync(MlxArray? x, Group group, Stream? stream, CancellationToken cancellationToken)
+    {
+        group.ThrowIfDisposed();
+        if (group.Size == 1)
+        {
+            if (cancellationToken.IsCancellationRequested)
+                return Task.FromCanceled<MlxArray>(cancellationToken);
+            return GatherInput.Validate(x, stream) is { } failure ? Task.FromException<MlxArray>(failure) : Task.FromResult(x!);
+        }
+        var held = GatherInput.HoldForLater(x);
+        return CollectiveQueue.Enqueue((input: held ?? x, held, group, stream), static (s, announce) =>
+        {
+            try
+            {
+                return Gather(s.input, null, s.group, s.stream, CollectiveOp.AllGather, announce)!;
+            }
+            finally
+            {
+                s.held?.Dispose();
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The collective itself; runs in <see cref="CollectiveQueue"/> order. <paramref name="announce"/>, when set,
+    /// is a failure to report instead of taking part (a cancelled async gather). Returns the result, or for
+    /// AllGatherInto the output.
+    /// </summary>
+    private static MlxArray? Gather(MlxArray? x, MlxArray? output, Group group, Stream? stream, CollectiveOp op, Exception? announce)
     {
         lock (MpiRuntime.CallLock)
         {
             var header = group.Header;
             var seq = group.NextSequence();
-            MlxArray? result = null, packed = null;
             // AllGatherInto writes into the caller's output (which may be null: an error to report); AllGather allocates.
             var ownsResult = op == CollectiveOp.AllGather;
+            MlxArray? result = null, packed = null;
             byte* inlinePayload = null;
-            var failure = ValidateInput(x, stream, group.Size) ?? (ownsResult ? null : ValidateOutput(x, output, group.Size));
+            var failure = announce ?? GatherInput.Validate(x, stream) ?? ValidateRows(x!, group.Size)
+                          ?? (ownsResult ? null : ValidateOutput(x!, output, group.Size));
             if (failure is null)
             {
                 try
                 {
                     // Everything that can fail locally happens before the header phase, so that a failure is
                     // announced in the header instead of leaving the other ranks waiting in the data phase.
-                    result = output ?? MlxArray.Allocate(ResultShape(x.ShapeArray, group.Size), x.Dtype);
-                    inlinePayload = HeaderSlot.WriteCall(header.Outgoing, op, seq, x.Dtype, x.ShapeArray, x.NBytes);
+                    result = output ?? MlxArray.Allocate(ResultShape(x!.ShapeArray, group.Size), x.Dtype);
+                    inlinePayload = HeaderSlot.WriteCall(header.Outgoing, op, seq, x!.Dtype, x.ShapeArray, x.NBytes);
                     if (inlinePayload is not null)
                         x.CopyLogicalBytesTo(inlinePayload);
                     else if (!x.IsContiguous)
-                    {
-                        packed = MlxArray.Allocate(x.ShapeArray, x.Dtype);
-                        x.CopyLogicalBytesTo(packed.DataPointer);
-                    }
+                        packed = PackedCopy.Of(x);
                 }
                 catch (Exception e)
                 {
@@ -84,14 +108,14 @@ internal static unsafe class AllGatherOperation
                 using var resultLease = result!.AcquireData();
                 if (inlinePayload is not null)
                 {
-                    CopyInlinePayloads(header, group.Size, x.NBytes, result.DataPointer);
+                    header.CopyInlinePayloads(result.DataPointer);
                 }
                 else
                 {
-                    var send = packed ?? x;
+                    var send = packed ?? x!;
                     using var sendLease = send.AcquireData();
                     NativeStatus.Check(NativeMethods.mlxmpi_allgather(group.Comm.Pointer, send.DataPointer,
-                                                                      result.DataPointer, x.Size, (int)x.Dtype));
+                                                                      result.DataPointer, x!.Size, (int)x.Dtype));
                 }
                 return result;
             }
@@ -108,21 +132,12 @@ internal static unsafe class AllGatherOperation
         }
     }
 
-    /// <summary>Returns (not throws) what is wrong with this rank's input, so it can be announced to the others.</summary>
-    private static Exception? ValidateInput(MlxArray? x, Stream? stream, int groupSize)
+    private static Exception? ValidateRows(MlxArray x, int groupSize)
     {
-        if (x is null)
-            return new ArgumentNullException(nameof(x), "the input array x is null");
-        if (x.IsDisposed)
-            return new ObjectDisposedException(nameof(MlxArray), "the input array x is disposed");
-        if (stream is not null && stream.Device != x.Device)
-            return new ArgumentException($"the stream is on {stream.Device} but x is on {x.Device}", nameof(stream));
-        if (x.Ndim > HeaderSlot.MaxNdim)
-            return new ArgumentException($"AllGather supports up to {HeaderSlot.MaxNdim} dimensions; x has {x.Ndim}", nameof(x));
         var rows = x.Ndim == 0 ? 1L : x.ShapeArray[0];
-        if (rows * groupSize > int.MaxValue)
-            return new ArgumentException($"the result's dimension 0 would be {rows} x {groupSize} = {rows * groupSize}, more than {int.MaxValue}", nameof(x));
-        return null;
+        return rows * groupSize > int.MaxValue
+            ? new ArgumentException($"the result's dimension 0 would be {rows} x {groupSize} = {rows * groupSize}, more than {int.MaxValue}", nameof(x))
+            : null;
     }
 
     /// <summary>Returns what is wrong with an AllGatherInto output: it must be exactly the result AllGather would make.</summary>
@@ -162,12 +177,5 @@ internal static unsafe class AllGatherOperation
         var result = (int[])shape.Clone();
         result[0] *= groupSize;
         return result;
-    }
-
-    private static void CopyInlinePayloads(HeaderExchange header, int size, long blockBytes, byte* destination)
-    {
-        var offset = HeaderSlot.PayloadOffset(HeaderSlot.NdimOf(header.Received(0)));
-        for (var rank = 0; rank < size; rank++)
-            Buffer.MemoryCopy(header.Received(rank) + offset, destination + rank * blockBytes, blockBytes, blockBytes);
     }
 }

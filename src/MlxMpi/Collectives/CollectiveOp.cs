@@ -6,4 +6,5 @@ internal enum CollectiveOp : byte
     AllGather = 1,
     Split = 2,
     AllGatherInto = 3,
+    AllGatherUneven = 4,
 }

@@ -51,12 +51,53 @@ internal sealed unsafe class HeaderExchange
         }
 
         List<int>? differing = null;
+        var rowsMayDiffer = op == CollectiveOp.AllGatherUneven;
         for (var rank = 1; rank < size; rank++)
         {
-            if (!HeaderSlot.SameCall(first, Received(rank)))
+            if (!HeaderSlot.SameCall(first, Received(rank), rowsMayDiffer))
                 (differing ??= []).Add(rank);
         }
         if (differing is not null)
             throw new CollectiveMismatchException(MismatchMessage.ForDisagreement(this, size), differing);
+    }
+
+    /// <summary>True when every rank's payload travelled inline in its slot.</summary>
+    internal bool AllInline()
+    {
+        for (var rank = 0; rank < size; rank++)
+        {
+            if (!HeaderSlot.IsInline(Received(rank)))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Copies every rank's inline payload, in rank order, to <paramref name="destination"/>.</summary>
+    internal void CopyInlinePayloads(byte* destination)
+    {
+        for (var rank = 0; rank < size; rank++)
+        {
+            var slot = Received(rank);
+            var bytes = HeaderSlot.PayloadBytesOf(slot);
+            Buffer.MemoryCopy(slot + HeaderSlot.PayloadOffset(HeaderSlot.NdimOf(slot)), destination, bytes, bytes);
+            destination += bytes;
+        }
+    }
+
+    /// <summary>
+    /// A second, one-byte round for work that can fail locally only after the header phase (allocating a result
+    /// whose size the header revealed): returns the ranks that failed, the same list on every rank.
+    /// </summary>
+    internal List<int>? AgreeOnLocalSuccess(CommHandle comm, bool succeeded)
+    {
+        *Outgoing = succeeded ? (byte)1 : (byte)0;
+        NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, Outgoing, Received(0), 1, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
+        List<int>? failed = null;
+        for (var rank = 0; rank < size; rank++)
+        {
+            if (Received(0)[rank] == 0)
+                (failed ??= []).Add(rank);
+        }
+        return failed;
     }
 }

@@ -101,15 +101,28 @@ internal static unsafe class HeaderSlot
         return Encoding.UTF8.GetString(new ReadOnlySpan<byte>(slot + FixedBytes, length));
     }
 
-    /// <summary>True when two slots describe the same call (everything before the payload is identical).</summary>
-    internal static bool SameCall(byte* a, byte* b)
+    /// <summary>
+    /// True when two slots describe the same call: everything before the payload is identical, except, for an
+    /// uneven gather (<paramref name="rowsMayDiffer"/>), dimension 0 and what follows from it (payload size, inline).
+    /// </summary>
+    internal static bool SameCall(byte* a, byte* b, bool rowsMayDiffer = false)
     {
         var ndim = NdimOf(a);
         if (ndim < 0 || ndim > MaxNdim || ndim != NdimOf(b))
             return false;
         var length = DescriptionBytes(ndim);
-        return new ReadOnlySpan<byte>(a, length).SequenceEqual(new ReadOnlySpan<byte>(b, length));
+        if (!rowsMayDiffer || ndim == 0)
+            return new ReadOnlySpan<byte>(a, length).SequenceEqual(new ReadOnlySpan<byte>(b, length));
+        // Bytes 0-19 (magic to ndim) must match; flags and payload size follow from dimension 0, which is skipped.
+        const int flagsOffset = 20, trailingDimsOffset = FixedBytes + sizeof(int);
+        return new ReadOnlySpan<byte>(a, flagsOffset).SequenceEqual(new ReadOnlySpan<byte>(b, flagsOffset))
+               && new ReadOnlySpan<byte>(a + trailingDimsOffset, length - trailingDimsOffset)
+                   .SequenceEqual(new ReadOnlySpan<byte>(b + trailingDimsOffset, length - trailingDimsOffset));
     }
+
+    /// <summary>Dimension 0 of a slot's shape (1 for a 0-d shape).</summary>
+    internal static int RowsOf(byte* slot) =>
+        NdimOf(slot) == 0 ? 1 : BinaryPrimitives.ReadInt32LittleEndian(new ReadOnlySpan<byte>(slot + FixedBytes, sizeof(int)));
 
     private static string Truncate(string message, int maxBytes)
     {

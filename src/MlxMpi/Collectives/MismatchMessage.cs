@@ -48,7 +48,9 @@ internal static unsafe class MismatchMessage
             ? $"Collective desync on a group of {size} ranks: the ranks are not in the same collective ({parts}). " +
               "Every rank of a group must make the same collective calls in the same order."
             : $"{HeaderSlot.OpOf(first)} (collective #{HeaderSlot.SequenceOf(first)} on a group of {size} ranks): " +
-              $"the ranks disagree on the input ({parts}). Every rank must pass an array of the same shape and dtype.";
+              $"the ranks disagree on the input ({parts}). " + (HeaderSlot.OpOf(first) == CollectiveOp.AllGatherUneven
+                  ? "Every rank must pass arrays with the same trailing dimensions and dtype."
+                  : "Every rank must pass an array of the same shape and dtype.");
     }
 
     private static string Describe(byte* slot, bool withOp)
