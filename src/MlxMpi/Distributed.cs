@@ -97,7 +97,8 @@ public static class Distributed
     /// Starts <see cref="AllGather(MlxArray, Group?, Stream?)"/> and returns at once; the gather runs on MlxMpi's
     /// collective thread while the caller computes. Every collective a rank starts, sync or async, on any group and
     /// any stream, reaches MPI in the order it was started, so a rank may mix them freely as long as all ranks start
-    /// the same collectives in the same order. x may be disposed once this returns: the gather keeps its own handle.
+    /// the same collectives in the same order. x may be disposed once this returns: the gather keeps its own handle
+    /// (on a group of one the result is a view of x's memory, not x itself, for the same reason).
     /// </summary>
     /// <param name="x">The array this rank contributes.</param>
     /// <param name="group">The group; null means the world group from <see cref="Init"/>.</param>

@@ -35,6 +35,10 @@ internal static class ScenarioTable
         new("gather_into", GatherInto.Run),
         new("into_bad_output", IntoBadOutput.Run),
         new("allocation_budget", AllocationBudget.Run),
+        new("uneven_random", UnevenRandom.Run),
+        new("uneven_mismatch", UnevenMismatch.Run),
+        new("async_order", AsyncOrder.Run),
+        new("async_cancel", AsyncCancel.Run),
 
         // Run with plain `dotnet MlxMpi.MpiWorker.dll singleton`, no launcher.
         new("singleton", Singleton.Run, NeedsWorld: false),

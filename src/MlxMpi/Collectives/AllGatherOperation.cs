@@ -42,7 +42,8 @@ internal static unsafe class AllGatherOperation
         {
             if (cancellationToken.IsCancellationRequested)
                 return Task.FromCanceled<MlxArray>(cancellationToken);
-            return GatherInput.Validate(x, stream) is { } failure ? Task.FromException<MlxArray>(failure) : Task.FromResult(x!);
+            // A view, not x itself: the caller may dispose x as soon as the call returns.
+            return GatherInput.Validate(x, stream) is { } failure ? Task.FromException<MlxArray>(failure) : Task.FromResult(x!.ShareView());
         }
         var held = GatherInput.HoldForLater(x);
         return CollectiveQueue.Enqueue((input: held ?? x, held, group, stream), static (s, announce) =>

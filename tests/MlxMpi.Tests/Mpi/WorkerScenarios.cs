@@ -31,6 +31,10 @@ public static class WorkerScenarios
         "gather_into",
         "into_bad_output",
         "allocation_budget",
+        "uneven_random",
+        "uneven_mismatch",
+        "async_order",
+        "async_cancel",
     ];
 
     /// <summary>The port of MLX's mpi_test_distributed.py, run in one 8-rank launch.</summary>
