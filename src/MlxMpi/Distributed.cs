@@ -1,4 +1,5 @@
 using MlxMpi.Collectives;
+using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
 
 namespace MlxMpi;
@@ -15,6 +16,20 @@ public static class Distributed
     /// time itself. Has no effect once MPI is initialised.
     /// </summary>
     public static MpiThreadLevel RequestedThreadLevel { get; set; } = MpiThreadLevel.Single;
+
+    /// <summary>
+    /// How long one collective may take on this rank before MlxMpi gives up on the job: a watchdog then writes a
+    /// report to stderr (rank, host, pid, group, op, sequence number, shape, dtype, elapsed time, and the last 16
+    /// collectives this rank completed) and calls MPI_Abort, so mpiexec ends every rank with a non-zero exit instead
+    /// of the job hanging. <see cref="Timeout.InfiniteTimeSpan"/> (the default) turns it off: a legitimately slow
+    /// collective (a huge gather, a rank that computes long before joining) must never kill a healthy job unasked.
+    /// The environment variable MLXMPI_TIMEOUT (seconds) sets it at <see cref="Init"/> unless it was set before.
+    /// </summary>
+    public static TimeSpan CollectiveTimeout
+    {
+        get => CollectiveWatchdog.Timeout;
+        set => CollectiveWatchdog.Timeout = value;
+    }
 
     /// <summary>The thread level MPI provides, once <see cref="Init"/> has started or found MPI.</summary>
     public static MpiThreadLevel ProvidedThreadLevel => MpiRuntime.ProvidedThreadLevel;
@@ -46,6 +61,8 @@ public static class Distributed
                 lock (MpiRuntime.CallLock)
                 {
                     var comm = MpiRuntime.StartAndCreateWorld(MpiRuntime.ResolveThreadLevel(RequestedThreadLevel));
+                    if (CollectiveTimeout == Timeout.InfiniteTimeSpan)
+                        CollectiveWatchdog.ApplyEnvironment();
                     return world = Group.FromComm(comm, isWorld: true);
                 }
             }

@@ -1,4 +1,5 @@
 using MlxMpi.Collectives;
+using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
 
 namespace MlxMpi;
@@ -77,23 +78,37 @@ public sealed unsafe class Group : IDisposable
         lock (MpiRuntime.CallLock)
         {
             var seq = NextSequence();
-            if (badColor is null)
+            using var recording = FlightRecorder.Begin(this, CollectiveOp.Split, seq, null);
+            try
             {
-                var payload = HeaderSlot.WriteCall(header!.Outgoing, CollectiveOp.Split, seq, default, [], 2 * sizeof(int));
-                ((int*)payload)[0] = color;
-                ((int*)payload)[1] = key;
+                return SplitCollective(seq, color, key, badColor);
             }
-            else
+            catch
             {
-                HeaderSlot.WriteFailure(header!.Outgoing, CollectiveOp.Split, seq, badColor.Message);
+                FlightRecorder.MarkFailed();
+                throw;
             }
-            header.Swap(comm!);
-            header.RequireAgreement(CollectiveOp.Split, seq, badColor);
-
-            mlxmpi_comm* subgroup;
-            NativeStatus.Check(NativeMethods.mlxmpi_comm_split(comm!.Pointer, color, key < 0 ? Rank : key, &subgroup));
-            return FromComm(CommHandle.FromNative(subgroup), isWorld: false);
         }
+    }
+
+    private Group SplitCollective(long seq, int color, int key, Exception? badColor)
+    {
+        if (badColor is null)
+        {
+            var payload = HeaderSlot.WriteCall(header!.Outgoing, CollectiveOp.Split, seq, default, [], 2 * sizeof(int));
+            ((int*)payload)[0] = color;
+            ((int*)payload)[1] = key;
+        }
+        else
+        {
+            HeaderSlot.WriteFailure(header!.Outgoing, CollectiveOp.Split, seq, badColor.Message);
+        }
+        header.Swap(comm!);
+        header.RequireAgreement(CollectiveOp.Split, seq, badColor);
+
+        mlxmpi_comm* subgroup;
+        NativeStatus.Check(NativeMethods.mlxmpi_comm_split(comm!.Pointer, color, key < 0 ? Rank : key, &subgroup));
+        return FromComm(CommHandle.FromNative(subgroup), isWorld: false);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
 
 namespace MlxMpi.Collectives;
@@ -70,6 +71,7 @@ internal static unsafe class AllGatherOperation
         {
             var header = group.Header;
             var seq = group.NextSequence();
+            using var recording = FlightRecorder.Begin(group, op, seq, x);
             // AllGatherInto writes into the caller's output (which may be null: an error to report); AllGather allocates.
             var ownsResult = op == CollectiveOp.AllGather;
             MlxArray? result = null, packed = null;
@@ -122,6 +124,7 @@ internal static unsafe class AllGatherOperation
             }
             catch
             {
+                FlightRecorder.MarkFailed();
                 if (ownsResult)
                     result?.Dispose();
                 throw;

@@ -1,3 +1,4 @@
+using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
 
 namespace MlxMpi.Collectives;
@@ -28,6 +29,7 @@ internal static unsafe class AllGatherUnevenOperation
         {
             var header = group.Header;
             var seq = group.NextSequence();
+            using var recording = FlightRecorder.Begin(group, op, seq, x);
             MlxArray? packed = null, result = null;
             var failure = announce ?? GatherInput.Validate(x, stream);
             if (failure is null)
@@ -95,6 +97,7 @@ internal static unsafe class AllGatherUnevenOperation
             }
             catch
             {
+                FlightRecorder.MarkFailed();
                 result?.Dispose();
                 throw;
             }

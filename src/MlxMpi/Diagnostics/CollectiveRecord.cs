@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using MlxMpi.Collectives;
+
+namespace MlxMpi.Diagnostics;
+
+/// <summary>What one collective call was: kept by value, with the shape inline, so recording it allocates nothing.</summary>
+internal struct CollectiveRecord
+{
+    internal const int ShapeCapacity = 8;
+
+    internal CollectiveOp Op;
+    internal long Sequence;
+    internal int GroupRank;
+    internal int GroupSize;
+    internal bool HasInput;
+    internal Dtype Dtype;
+    internal int Ndim;
+    internal Dims Shape;
+    internal long StartTimestamp;
+    internal long EndTimestamp;
+    internal bool Failed;
+
+    [InlineArray(ShapeCapacity)]
+    internal struct Dims
+    {
+        private int first;
+    }
+
+    internal static CollectiveRecord Start(Group group, CollectiveOp op, long sequence, MlxArray? input)
+    {
+        var record = new CollectiveRecord
+        {
+            Op = op,
+            Sequence = sequence,
+            GroupRank = group.Rank,
+            GroupSize = group.Size,
+            StartTimestamp = Stopwatch.GetTimestamp(),
+        };
+        if (input is { IsDisposed: false })
+        {
+            record.HasInput = true;
+            record.Dtype = input.Dtype;
+            var shape = input.ShapeArray;
+            record.Ndim = shape.Length;
+            for (var d = 0; d < Math.Min(shape.Length, ShapeCapacity); d++)
+                record.Shape[d] = shape[d];
+        }
+        return record;
+    }
+
+    internal readonly TimeSpan Elapsed(long now) => Stopwatch.GetElapsedTime(StartTimestamp, now);
+
+    /// <summary>"AllGather #17 on group rank 2 of 3, shape (4, 3) float32".</summary>
+    internal readonly string Describe()
+    {
+        var text = $"{Op} #{Sequence} on group rank {GroupRank} of {GroupSize}";
+        if (!HasInput)
+            return text;
+        var dims = new List<string>();
+        for (var d = 0; d < Math.Min(Ndim, ShapeCapacity); d++)
+            dims.Add(Shape[d].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (Ndim > ShapeCapacity)
+            dims.Add("...");
+        var shape = Ndim == 1 ? $"({dims[0]},)" : $"({string.Join(", ", dims)})";
+        return $"{text}, shape {shape} {DtypeInfo.NameOf(Dtype)}";
+    }
+}

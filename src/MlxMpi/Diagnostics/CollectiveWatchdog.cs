@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text;
+using MlxMpi.Interop;
+
+namespace MlxMpi.Diagnostics;
+
+/// <summary>
+/// Ends a job whose collective on this rank has run longer than <see cref="Timeout"/>: writes a report of where this
+/// rank is (and the last collectives it completed) to stderr, then calls MPI_Abort so that mpiexec stops every rank
+/// with a non-zero exit, instead of the whole job hanging with no clue which rank is at fault.
+/// </summary>
+internal static unsafe class CollectiveWatchdog
+{
+    internal const string TimeoutVariable = "MLXMPI_TIMEOUT";
+    internal const int AbortExitCode = 124; // as timeout(1)
+
+    private static readonly object Gate = new();
+    private static Timer? timer;
+    private static TimeSpan timeout = System.Threading.Timeout.InfiniteTimeSpan;
+    private static int fired;
+
+    internal static TimeSpan Timeout
+    {
+        get
+        {
+            lock (Gate)
+                return timeout;
+        }
+        set
+        {
+            if (value != System.Threading.Timeout.InfiniteTimeSpan && value <= TimeSpan.Zero)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "a collective timeout must be positive, or Timeout.InfiniteTimeSpan for none");
+            lock (Gate)
+            {
+                timeout = value;
+                timer?.Dispose();
+                timer = null;
+                if (value == System.Threading.Timeout.InfiniteTimeSpan)
+                    return;
+                // Check a few times per timeout, but at least once a second, so the job ends soon after the limit.
+                var period = TimeSpan.FromTicks(Math.Clamp(value.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+                timer = new Timer(static _ => Check(), null, period, period);
+            }
+        }
+    }
+
+    /// <summary>Applies MLXMPI_TIMEOUT (seconds), if set; called when the world is initialised.</summary>
+    internal static void ApplyEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable(TimeoutVariable);
+        if (string.IsNullOrWhiteSpace(text))
+            return;
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            || !(seconds > 0) || double.IsInfinity(seconds))
+            throw new DistributedException($"{TimeoutVariable}={text} is not a positive number of seconds");
+        Timeout = TimeSpan.FromSeconds(seconds);
+    }
+
+    private static void Check()
+    {
+        var limit = Timeout;
+        if (limit == System.Threading.Timeout.InfiniteTimeSpan || !FlightRecorder.TryGetCurrent(out var record))
+            return;
+        var elapsed = record.Elapsed(Stopwatch.GetTimestamp());
+        if (elapsed <= limit || Interlocked.Exchange(ref fired, 1) != 0)
+            return;
+        Console.Error.Write(Report(record, elapsed, limit));
+        Console.Error.Flush();
+        // The MPI lock is held by the hung collective, so this call does not take it: MPI_Abort is the one call
+        // meant to be made while the process is otherwise stuck.
+        NativeMethods.mlxmpi_abort(null, AbortExitCode);
+        Environment.Exit(AbortExitCode); // only reached if MPI_Abort itself failed
+    }
+
+    internal static string Report(CollectiveRecord record, TimeSpan elapsed, TimeSpan limit)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"MlxMpi watchdog: {record.Op} #{record.Sequence} on rank {record.GroupRank} of {record.GroupSize} timed out " +
+                        $"after {elapsed.TotalSeconds:F1} s (collective timeout {limit.TotalSeconds:F1} s)");
+        text.AppendLine($"  host {Environment.MachineName}, pid {Environment.ProcessId}, world rank {WorldRank()}");
+        text.AppendLine($"  stuck in: {record.Describe()}");
+        text.AppendLine("  the other ranks of the group have not all entered this collective, or one of them is stuck elsewhere");
+        var recent = FlightRecorder.RecentlyCompleted();
+        text.AppendLine($"  last {recent.Length} collectives completed on this rank (oldest first):");
+        foreach (var done in recent)
+        {
+            var took = Stopwatch.GetElapsedTime(done.StartTimestamp, done.EndTimestamp);
+            text.AppendLine($"    {done.Describe()}: {took.TotalMilliseconds:F3} ms{(done.Failed ? ", threw" : "")}");
+        }
+        text.AppendLine($"  ending the job with MPI_Abort(MPI_COMM_WORLD, {AbortExitCode})");
+        return text.ToString();
+    }
+
+    private static string WorldRank() =>
+        Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? Environment.GetEnvironmentVariable("PMI_RANK") ?? "unknown";
+}
