@@ -17,6 +17,11 @@ internal static unsafe class MpiRuntime
 
     internal static bool InitializedByMlxMpi { get; private set; }
 
+    /// <summary>This process's rank and size in MPI_COMM_WORLD once MPI is up (0 and 1 before, or without MPI).</summary>
+    internal static int WorldRank { get; private set; }
+
+    internal static int WorldSize { get; private set; } = 1;
+
     internal static bool IsInitialized
     {
         get
@@ -41,6 +46,10 @@ internal static unsafe class MpiRuntime
             }
             mlxmpi_comm* world;
             NativeStatus.Check(NativeMethods.mlxmpi_comm_world(&world));
+            int rank, size;
+            NativeStatus.Check(NativeMethods.mlxmpi_comm_rank(world, &rank));
+            NativeStatus.Check(NativeMethods.mlxmpi_comm_size(world, &size));
+            (WorldRank, WorldSize) = (rank, size);
             return CommHandle.FromNative(world);
         }
     }

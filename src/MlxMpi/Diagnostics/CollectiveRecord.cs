@@ -16,6 +16,7 @@ internal struct CollectiveRecord
     internal bool HasInput;
     internal Dtype Dtype;
     internal int Ndim;
+    internal long Bytes; // this rank's contribution
     internal Dims Shape;
     internal long StartTimestamp;
     internal long EndTimestamp;
@@ -43,6 +44,7 @@ internal struct CollectiveRecord
             record.Dtype = input.Dtype;
             var shape = input.ShapeArray;
             record.Ndim = shape.Length;
+            record.Bytes = input.NBytes;
             for (var d = 0; d < Math.Min(shape.Length, ShapeCapacity); d++)
                 record.Shape[d] = shape[d];
         }
@@ -55,14 +57,19 @@ internal struct CollectiveRecord
     internal readonly string Describe()
     {
         var text = $"{Op} #{Sequence} on group rank {GroupRank} of {GroupSize}";
+        return HasInput ? $"{text}, shape {ShapeText()} {DtypeInfo.NameOf(Dtype)}" : text;
+    }
+
+    /// <summary>The input's shape as MLX prints it, "(4, 3)"; empty when there was no input.</summary>
+    internal readonly string ShapeText()
+    {
         if (!HasInput)
-            return text;
+            return "";
         var dims = new List<string>();
         for (var d = 0; d < Math.Min(Ndim, ShapeCapacity); d++)
             dims.Add(Shape[d].ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (Ndim > ShapeCapacity)
             dims.Add("...");
-        var shape = Ndim == 1 ? $"({dims[0]},)" : $"({string.Join(", ", dims)})";
-        return $"{text}, shape {shape} {DtypeInfo.NameOf(Dtype)}";
+        return Ndim == 1 ? $"({dims[0]},)" : $"({string.Join(", ", dims)})";
     }
 }

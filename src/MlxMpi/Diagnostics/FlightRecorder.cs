@@ -27,6 +27,7 @@ internal static class FlightRecorder
             current = record;
             inCollective = true;
         }
+        MlxMpiEventSource.Log.CollectiveStarted(record);
         return new Scope(true);
     }
 
@@ -63,13 +64,16 @@ internal static class FlightRecorder
     private static void End()
     {
         var now = Stopwatch.GetTimestamp();
+        CollectiveRecord ended;
         lock (Gate)
         {
             current.EndTimestamp = now;
+            ended = current;
             Completed[completedCount % Capacity] = current;
             completedCount++;
             inCollective = false;
         }
+        MlxMpiEventSource.Log.CollectiveEnded(ended, Stopwatch.GetElapsedTime(ended.StartTimestamp, now).TotalMilliseconds);
     }
 
     /// <summary>Ends the current record when disposed. A struct: no allocation per collective.</summary>

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
+using MlxMpi.Collectives;
+using MlxMpi.Diagnostics;
+
+namespace MlxMpi.Tests.Facade;
+
+[NonParallelizable]
+public sealed class EventSourceTests
+{
+    [Test]
+    public void Every_collective_writes_a_start_and_a_stop_event_with_its_description()
+    {
+        using var listener = new Listener(EventLevel.Informational, new Dictionary<string, string?>());
+        var group = Distributed.Init();
+        using var x = MlxArray.Zeros([3, 5], Dtype.Float16);
+        using (FlightRecorder.Begin(group, CollectiveOp.AllGatherInto, 77_001, x)) { }
+
+        var start = listener.Events.Single(e => e.EventId == 1 && (long)e.Payload![3]! == 77_001);
+        Assert.That(start.Payload![2], Is.EqualTo("AllGatherInto"));
+        Assert.That(start.Payload[4], Is.EqualTo(30L), "bytes");
+        Assert.That(start.Payload[5], Is.EqualTo("float16"));
+        Assert.That(start.Payload[6], Is.EqualTo("(3, 5)"));
+        var stop = listener.Events.Single(e => e.EventId == 2 && (long)e.Payload![3]! == 77_001);
+        Assert.That((double)stop.Payload![4]!, Is.GreaterThanOrEqualTo(0));
+        Assert.That(stop.Payload[5], Is.EqualTo(false));
+    }
+
+    [Test]
+    public void Counters_report_completed_collectives_and_the_sequence_in_progress()
+    {
+        using var listener = new Listener(EventLevel.LogAlways, new Dictionary<string, string?> { ["EventCounterIntervalSec"] = "0.1" });
+        var group = Distributed.Init();
+        using var x = MlxArray.Zeros([2], Dtype.Int32);
+        for (var i = 0; i < 50; i++)
+            using (FlightRecorder.Begin(group, CollectiveOp.AllGather, 88_000 + i, x)) { }
+
+        using (FlightRecorder.Begin(group, CollectiveOp.AllGather, 88_050, x))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < deadline && !listener.Counter("current-sequence").Contains(88_050))
+                Thread.Sleep(50);
+            Assert.That(listener.Counter("current-sequence"), Does.Contain(88_050.0));
+        }
+        var deadline2 = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline2 && !listener.Counter("gathers-per-second").Any(v => v > 0))
+            Thread.Sleep(50);
+        Assert.That(listener.Counter("gathers-per-second").Sum(), Is.GreaterThanOrEqualTo(50));
+        Assert.That(listener.Counter("last-completed-sequence"), Does.Contain(88_050.0).Or.Contain(88_049.0));
+    }
+
+    private sealed class Listener(EventLevel level, IDictionary<string, string?> arguments) : EventListener
+    {
+        private readonly ConcurrentDictionary<string, ConcurrentBag<double>> counters = new();
+
+        public ConcurrentBag<EventWrittenEventArgs> Events { get; } = [];
+
+        public double[] Counter(string name) => counters.TryGetValue(name, out var values) ? [.. values] : [];
+
+        protected override void OnEventSourceCreated(EventSource source)
+        {
+            if (source.Name == MlxMpiEventSource.SourceName)
+                EnableEvents(source, level, EventKeywords.All, arguments);
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs e)
+        {
+            if (e.EventName == "EventCounters" && e.Payload?[0] is IDictionary<string, object> counter)
+            {
+                var name = (string)counter["Name"];
+                var value = Convert.ToDouble(counter.TryGetValue("Increment", out var increment) ? increment : counter["Mean"]);
+                counters.GetOrAdd(name, _ => []).Add(value);
+            }
+            else if (e.EventSource.Name == MlxMpiEventSource.SourceName)
+            {
+                Events.Add(e);
+            }
+        }
+    }
+}
