@@ -39,6 +39,22 @@ internal static class ScenarioTable
         new("uneven_mismatch", UnevenMismatch.Run),
         new("async_order", AsyncOrder.Run),
         new("async_cancel", AsyncCancel.Run),
+        new("desync_op", DesyncOp.Run),
+        new("bad_input_one_rank", BadInputOneRank.Run),
+
+        // Robustness, each launched on its own (FaultTests, TimeoutTests, SoakTests): these end the job or run long.
+        new("fault_sigkill", FaultInjection.Sigkill),
+        new("fault_unhandled_thread", FaultInjection.UnhandledOnThread),
+        new("timeout_skip_env", TimeoutSkip.FromEnvironment),
+        new("timeout_skip_property", TimeoutSkip.FromProperty),
+        new("soak", Soak.Run),
+
+        // More than 2^31 elements per rank; launched on its own when the machine has the memory.
+        new("large_count", LargeCount.Run),
+
+        // Live jobs that tests/MlxMpi.Tests/Diag watches with mlxmpi-diag; they wait on gate files (see DiagGate).
+        new("diag_straggler", DiagStraggler.Run),
+        new("diag_counted_gathers", DiagCountedGathers.Run),
 
         // Run with plain `dotnet MlxMpi.MpiWorker.dll singleton`, no launcher.
         new("singleton", Singleton.Run, NeedsWorld: false),

@@ -35,6 +35,8 @@ public static class WorkerScenarios
         "uneven_mismatch",
         "async_order",
         "async_cancel",
+        "desync_op",
+        "bad_input_one_rank",
     ];
 
     /// <summary>The port of MLX's mpi_test_distributed.py, run in one 8-rank launch.</summary>
@@ -42,6 +44,18 @@ public static class WorkerScenarios
 
     /// <summary>Run with plain <c>dotnet</c>, outside any launcher.</summary>
     public static IReadOnlyList<string> Standalone { get; } = ["singleton"];
+
+    /// <summary>More than 2^31 elements per rank, at 2 ranks, when the machine has the memory (LargeCountTests).</summary>
+    public static IReadOnlyList<string> LargeCount { get; } = ["large_count"];
+
+    /// <summary>Faults that end the job, one launch each (FaultTests).</summary>
+    public static IReadOnlyList<string> Faults { get; } = ["fault_sigkill", "fault_unhandled_thread"];
+
+    /// <summary>A rank that skips a gather, caught by the collective timeout; one launch each (TimeoutTests).</summary>
+    public static IReadOnlyList<string> Timeouts { get; } = ["timeout_skip_env", "timeout_skip_property"];
+
+    /// <summary>The soak, launched on its own at 4 ranks (SoakTests, scripts/soak.sh).</summary>
+    public static IReadOnlyList<string> Soak { get; } = ["soak"];
 
     /// <summary>Standalone, with an environment in which the shim cannot load (see NativeResolutionTests).</summary>
     public static IReadOnlyList<string> ShimUnavailable { get; } = ["shim_unavailable"];
