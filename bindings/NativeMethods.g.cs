@@ -21,6 +21,16 @@ internal enum mlxmpi_status
     MLXMPI_STATUS_OUT_OF_MEMORY = 4,
     /// <summary>a count this MPI cannot express</summary>
     MLXMPI_STATUS_COUNT_TOO_LARGE = 5,
+    /// <summary>
+    /// no runtime for a device kind (libcudart not found,
+    /// Metal off macOS); the message says what was tried
+    /// </summary>
+    MLXMPI_STATUS_DEVICE_UNAVAILABLE = 6,
+    /// <summary>
+    /// a device runtime call failed; the message names the
+    /// call and quotes the runtime's error text
+    /// </summary>
+    MLXMPI_STATUS_DEVICE_ERROR = 7,
 }
 
 /// <summary>Element types, in the order of MLX's Dtype as exposed by MlxMpi (frozen values).</summary>
@@ -53,6 +63,30 @@ internal enum mlxmpi_thread_level
     MLXMPI_THREAD_FUNNELED = 1,
     MLXMPI_THREAD_SERIALIZED = 2,
     MLXMPI_THREAD_MULTIPLE = 3,
+}
+
+/// <summary>Kinds of device memory (frozen values).</summary>
+internal enum mlxmpi_device_kind
+{
+    /// <summary>host memory: no device functions; gather it with mlxmpi_allgather</summary>
+    MLXMPI_DEVICE_CPU = 0,
+    /// <summary>CUDA device memory, through libcudart loaded at run time</summary>
+    MLXMPI_DEVICE_CUDA = 1,
+    /// <summary>Metal shared-storage buffers (Apple silicon; macOS builds only)</summary>
+    MLXMPI_DEVICE_METAL = 2,
+}
+
+/// <summary>How mlxmpi_allgather_device moved the data (frozen values); see mlxmpi_device_last_path.</summary>
+internal enum mlxmpi_device_path
+{
+    /// <summary>no device gather has chosen a path on this thread yet</summary>
+    MLXMPI_DEVICE_PATH_NONE = 0,
+    /// <summary>device pointers went straight to a CUDA-aware MPI</summary>
+    MLXMPI_DEVICE_PATH_DIRECT = 1,
+    /// <summary>copied through pinned host buffers, ordered on the stream</summary>
+    MLXMPI_DEVICE_PATH_STAGING = 2,
+    /// <summary>unified memory (Metal): gathered in place after a sync</summary>
+    MLXMPI_DEVICE_PATH_UNIFIED = 3,
 }
 
 /// <summary>An MPI communicator owned by the shim. Opaque: only pointers to it cross the ABI.</summary>
@@ -213,6 +247,126 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     [return: NativeTypeName("int32_t")]
     internal static partial int mlxmpi_abort([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("int32_t")] int errorcode);
+
+    /// <summary>
+    /// Writes the number of devices of kind to *count: 1 for MLXMPI_DEVICE_CPU, 0 when libcudart
+    /// loads but reports no GPU. Loads the hooks; MLXMPI_STATUS_DEVICE_UNAVAILABLE, naming every
+    /// library tried, when they cannot be loaded. Needs no MPI. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_count")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_count([NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t *")] int* count);
+
+    /// <summary>
+    /// Allocates bytes (&gt;= 0) of memory on device (0 &lt;= device &lt; count) and writes its address
+    /// to *ptr (NULL for 0 bytes). The contents are undefined. Needs no MPI. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_alloc")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_alloc([NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t")] int device, [NativeTypeName("int64_t")] long bytes, [NativeTypeName("void **")] void** ptr);
+
+    /// <summary>Frees ptr, from mlxmpi_device_alloc(kind, device, ...). Accepts NULL. Returns a status.</summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_free")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_free([NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t")] int device, [NativeTypeName("void *")] void* ptr);
+
+    /// <summary>
+    /// Copies bytes (&gt;= 0) from host memory src_host to device memory dst on device, ordered on
+    /// stream after the work already queued there, then synchronises stream: the copy is complete
+    /// when this returns, so src_host may be reused at once. Needs no MPI. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_copy_to_device")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_copy_to_device([NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t")] int device, [NativeTypeName("void *")] void* dst, [NativeTypeName("const void *")] void* src_host, [NativeTypeName("int64_t")] long bytes, [NativeTypeName("void *")] void* stream);
+
+    /// <summary>
+    /// Copies bytes (&gt;= 0) from device memory src on device to host memory dst_host, ordered on
+    /// stream, then synchronises stream: dst_host holds the data when this returns. Needs no MPI.
+    /// Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_copy_to_host")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_copy_to_host([NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t")] int device, [NativeTypeName("void *")] void* dst_host, [NativeTypeName("const void *")] void* src, [NativeTypeName("int64_t")] long bytes, [NativeTypeName("void *")] void* stream);
+
+    /// <summary>
+    /// Waits until the work queued on stream (NULL: device's default stream) has finished. Needs no
+    /// MPI. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_synchronize")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_synchronize([NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t")] int device, [NativeTypeName("void *")] void* stream);
+
+    /// <summary>
+    /// Writes to *device the index of the device that owns ptr, or -1 when ptr is host memory (CUDA:
+    /// cudaPointerGetAttributes; managed memory counts as its device's). Metal buffers cannot be
+    /// queried (MLXMPI_STATUS_INVALID_ARGUMENT). Needs no MPI. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_query_pointer")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_query_pointer([NativeTypeName("int32_t")] int kind, [NativeTypeName("const void *")] void* ptr, [NativeTypeName("int32_t *")] int* device);
+
+    /// <summary>
+    /// Writes 1 to *flag when the MPI library reports at run time that it accepts CUDA device
+    /// pointers (Open MPI's MPIX_Query_cuda_support, MPICH's MPIX_GPU_query_support), else 0; 0 when
+    /// this shim was built against an MPI that has neither query. Needs mlxmpi_init; loads no CUDA.
+    /// Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_is_cuda_aware")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_is_cuda_aware([NativeTypeName("int32_t *")] int* flag);
+
+    /// <summary>
+    /// mlxmpi_allgather of device memory: send (count elements of dtype) and recv (size(comm) * count
+    /// elements) are device pointers on device, with the same rules as mlxmpi_allgather (no overlap;
+    /// send may be NULL only when count is 0; any count, large ones through the same machinery).
+    /// The data is gathered after the work queued on stream, and the function returns when the
+    /// result is in recv (stream synchronised). The path:
+    /// - CUDA, MPI CUDA-aware (mlxmpi_device_is_cuda_aware): DIRECT, device pointers given to MPI;
+    /// - CUDA otherwise: STAGING, send copied to a pinned host buffer on stream, host buffers
+    /// gathered, the result copied into recv on stream; the pinned buffers are cached by size
+    /// class for later calls (see mlxmpi_device_release_staging);
+    /// - Metal: UNIFIED, the queue synchronised and the buffers' shared contents gathered in place.
+    /// MLXMPI_GPU_PATH=staging or =direct forces that CUDA path (direct on an MPI that is not
+    /// CUDA-aware is for tests whose "device" memory is host memory); unset, empty or "auto" chooses
+    /// as above; any other value is MLXMPI_STATUS_INVALID_ARGUMENT. The chosen path is readable with
+    /// mlxmpi_device_last_path.
+    /// Collective over comm. Failures are agreed on before any data moves: when preparing fails on
+    /// any rank (an argument, the runtime, a staging copy), every rank returns that rank's status
+    /// without gathering, the others with a message naming the rank. A failure after the gather (the
+    /// copy into recv) is reported on its rank only. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_allgather_device")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_allgather_device([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t")] int device, [NativeTypeName("const void *")] void* send, [NativeTypeName("void *")] void* recv, [NativeTypeName("int64_t")] long count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("void *")] void* stream);
+
+    /// <summary>
+    /// Returns the mlxmpi_device_path that this thread's last mlxmpi_allgather_device chose (set once
+    /// the path is chosen, also when the gather then fails), MLXMPI_DEVICE_PATH_NONE before any.
+    /// (Returns a path, not a status.)
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_last_path")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_last_path();
+
+    /// <summary>
+    /// Frees the idle pinned staging buffers that mlxmpi_allgather_device keeps for reuse (a gather
+    /// running meanwhile returns its buffers to the cache afterwards). Also done when MPI is
+    /// finalized. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_device_release_staging")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_device_release_staging();
 
     /// <summary>
     /// Returns the MPI error class of this thread's last MLXMPI_STATUS_MPI_ERROR (MPI_SUCCESS, 0,

@@ -40,6 +40,10 @@ typedef enum mlxmpi_status {
     MLXMPI_STATUS_NOT_INITIALIZED = 3,   /* MPI is not initialised (or already finalized) */
     MLXMPI_STATUS_OUT_OF_MEMORY = 4,
     MLXMPI_STATUS_COUNT_TOO_LARGE = 5,   /* a count this MPI cannot express */
+    MLXMPI_STATUS_DEVICE_UNAVAILABLE = 6, /* no runtime for a device kind (libcudart not found,
+                                             Metal off macOS); the message says what was tried */
+    MLXMPI_STATUS_DEVICE_ERROR = 7,      /* a device runtime call failed; the message names the
+                                            call and quotes the runtime's error text */
 } mlxmpi_status;
 
 /* Element types, in the order of MLX's Dtype as exposed by MlxMpi (frozen values). */
@@ -68,6 +72,21 @@ typedef enum mlxmpi_thread_level {
     MLXMPI_THREAD_SERIALIZED = 2,
     MLXMPI_THREAD_MULTIPLE = 3,
 } mlxmpi_thread_level;
+
+/* Kinds of device memory (frozen values). */
+typedef enum mlxmpi_device_kind {
+    MLXMPI_DEVICE_CPU = 0,   /* host memory: no device functions; gather it with mlxmpi_allgather */
+    MLXMPI_DEVICE_CUDA = 1,  /* CUDA device memory, through libcudart loaded at run time */
+    MLXMPI_DEVICE_METAL = 2, /* Metal shared-storage buffers (Apple silicon; macOS builds only) */
+} mlxmpi_device_kind;
+
+/* How mlxmpi_allgather_device moved the data (frozen values); see mlxmpi_device_last_path. */
+typedef enum mlxmpi_device_path {
+    MLXMPI_DEVICE_PATH_NONE = 0,    /* no device gather has chosen a path on this thread yet */
+    MLXMPI_DEVICE_PATH_DIRECT = 1,  /* device pointers went straight to a CUDA-aware MPI */
+    MLXMPI_DEVICE_PATH_STAGING = 2, /* copied through pinned host buffers, ordered on the stream */
+    MLXMPI_DEVICE_PATH_UNIFIED = 3, /* unified memory (Metal): gathered in place after a sync */
+} mlxmpi_device_path;
 
 /* An MPI communicator owned by the shim. Opaque: only pointers to it cross the ABI. */
 typedef struct mlxmpi_comm mlxmpi_comm;
@@ -149,6 +168,96 @@ MLXMPI_EXPORT int32_t mlxmpi_barrier(mlxmpi_comm* comm);
 /* Aborts every process of comm's job through MPI_Abort(errorcode). Returns a status only when
    MPI_Abort itself fails. */
 MLXMPI_EXPORT int32_t mlxmpi_abort(mlxmpi_comm* comm, int32_t errorcode);
+
+/* ---- Device buffers ----
+   Device memory is reached through hooks per mlxmpi_device_kind, loaded on first use:
+   - CUDA: libcudart is opened with dlopen, so the shim needs no CUDA toolkit to build or run.
+     Candidates: MLXMPI_CUDART_PATH when set (then the only one), else libcudart.so,
+     libcudart.so.12, libcudart.so.11.0. A failed load is retried by the next call. Device
+     pointers are cudaMalloc (or managed) addresses; a stream is a cudaStream_t, NULL meaning the
+     legacy default stream of `device`. The calling thread's current CUDA device is the same on
+     return as on entry.
+   - Metal (macOS builds only; elsewhere MLXMPI_STATUS_DEVICE_UNAVAILABLE): device pointers are
+     id<MTLBuffer> handles of shared-storage buffers, copies start at the buffer's first byte,
+     and a stream is an id<MTLCommandQueue> (NULL: the caller has already waited for its work).
+   - MLXMPI_DEVICE_CPU is host memory: only mlxmpi_device_count accepts it.
+   CUDA pointers are checked against the runtime (a host pointer where device memory is
+   expected, or memory of another device, is MLXMPI_STATUS_INVALID_ARGUMENT). A failed
+   runtime call is MLXMPI_STATUS_DEVICE_ERROR, or MLXMPI_STATUS_OUT_OF_MEMORY when the runtime
+   ran out of memory, with the runtime's own error text (cudaGetErrorString) in the message. */
+
+/* Writes the number of devices of kind to *count: 1 for MLXMPI_DEVICE_CPU, 0 when libcudart
+   loads but reports no GPU. Loads the hooks; MLXMPI_STATUS_DEVICE_UNAVAILABLE, naming every
+   library tried, when they cannot be loaded. Needs no MPI. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_device_count(int32_t kind, int32_t* count);
+
+/* Allocates bytes (>= 0) of memory on device (0 <= device < count) and writes its address
+   to *ptr (NULL for 0 bytes). The contents are undefined. Needs no MPI. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_device_alloc(int32_t kind, int32_t device, int64_t bytes,
+                                          void** ptr);
+
+/* Frees ptr, from mlxmpi_device_alloc(kind, device, ...). Accepts NULL. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_device_free(int32_t kind, int32_t device, void* ptr);
+
+/* Copies bytes (>= 0) from host memory src_host to device memory dst on device, ordered on
+   stream after the work already queued there, then synchronises stream: the copy is complete
+   when this returns, so src_host may be reused at once. Needs no MPI. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_device_copy_to_device(int32_t kind, int32_t device, void* dst,
+                                                   const void* src_host, int64_t bytes,
+                                                   void* stream);
+
+/* Copies bytes (>= 0) from device memory src on device to host memory dst_host, ordered on
+   stream, then synchronises stream: dst_host holds the data when this returns. Needs no MPI.
+   Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_device_copy_to_host(int32_t kind, int32_t device, void* dst_host,
+                                                 const void* src, int64_t bytes, void* stream);
+
+/* Waits until the work queued on stream (NULL: device's default stream) has finished. Needs no
+   MPI. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_device_synchronize(int32_t kind, int32_t device, void* stream);
+
+/* Writes to *device the index of the device that owns ptr, or -1 when ptr is host memory (CUDA:
+   cudaPointerGetAttributes; managed memory counts as its device's). Metal buffers cannot be
+   queried (MLXMPI_STATUS_INVALID_ARGUMENT). Needs no MPI. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_device_query_pointer(int32_t kind, const void* ptr, int32_t* device);
+
+/* Writes 1 to *flag when the MPI library reports at run time that it accepts CUDA device
+   pointers (Open MPI's MPIX_Query_cuda_support, MPICH's MPIX_GPU_query_support), else 0; 0 when
+   this shim was built against an MPI that has neither query. Needs mlxmpi_init; loads no CUDA.
+   Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_device_is_cuda_aware(int32_t* flag);
+
+/* mlxmpi_allgather of device memory: send (count elements of dtype) and recv (size(comm) * count
+   elements) are device pointers on device, with the same rules as mlxmpi_allgather (no overlap;
+   send may be NULL only when count is 0; any count, large ones through the same machinery).
+   The data is gathered after the work queued on stream, and the function returns when the
+   result is in recv (stream synchronised). The path:
+   - CUDA, MPI CUDA-aware (mlxmpi_device_is_cuda_aware): DIRECT, device pointers given to MPI;
+   - CUDA otherwise: STAGING, send copied to a pinned host buffer on stream, host buffers
+     gathered, the result copied into recv on stream; the pinned buffers are cached by size
+     class for later calls (see mlxmpi_device_release_staging);
+   - Metal: UNIFIED, the queue synchronised and the buffers' shared contents gathered in place.
+   MLXMPI_GPU_PATH=staging or =direct forces that CUDA path (direct on an MPI that is not
+   CUDA-aware is for tests whose "device" memory is host memory); unset, empty or "auto" chooses
+   as above; any other value is MLXMPI_STATUS_INVALID_ARGUMENT. The chosen path is readable with
+   mlxmpi_device_last_path.
+   Collective over comm. Failures are agreed on before any data moves: when preparing fails on
+   any rank (an argument, the runtime, a staging copy), every rank returns that rank's status
+   without gathering, the others with a message naming the rank. A failure after the gather (the
+   copy into recv) is reported on its rank only. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_allgather_device(mlxmpi_comm* comm, int32_t kind, int32_t device,
+                                              const void* send, void* recv, int64_t count,
+                                              int32_t dtype, void* stream);
+
+/* Returns the mlxmpi_device_path that this thread's last mlxmpi_allgather_device chose (set once
+   the path is chosen, also when the gather then fails), MLXMPI_DEVICE_PATH_NONE before any.
+   (Returns a path, not a status.) */
+MLXMPI_EXPORT int32_t mlxmpi_device_last_path(void);
+
+/* Frees the idle pinned staging buffers that mlxmpi_allgather_device keeps for reuse (a gather
+   running meanwhile returns its buffers to the cache afterwards). Also done when MPI is
+   finalized. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_device_release_staging(void);
 
 /* Returns the MPI error class of this thread's last MLXMPI_STATUS_MPI_ERROR (MPI_SUCCESS, 0,
    when the last failure was not an MPI error). (Returns a class, not a status.) */

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "device.h"
 #include "internal.h"
 
 _Static_assert(MLXMPI_THREAD_SINGLE == 0, "frozen thread level value");
@@ -91,6 +92,9 @@ static int on_mpi_finalize(MPI_Comm comm, int keyval, void* attribute, void* ext
     (void)attribute;
     (void)extra_state;
     atomic_store_explicit(&g_state, STATE_FINALIZED, memory_order_release);
+    /* Pinned staging buffers go while MPI still runs: a CUDA-aware MPI may hold registrations
+       of them that its finalize releases. */
+    (void)mlxmpi_internal_staging_clear("MPI_Finalize");
     return MPI_SUCCESS;
 }
 

@@ -78,6 +78,50 @@ typedef struct mlxmpi_count_split {
    success, 0 when the arguments are out of range or more than INT_MAX blocks would be needed. */
 int mlxmpi_internal_split_count(int64_t count, int64_t limit, mlxmpi_count_split* split);
 
+/* ---- count_type.c: a datatype for a count beyond an int limit ---- */
+
+/* Builds, uncommitted, a datatype of `count` (>= 0) contiguous elements of dtype (a known one)
+   whose extent is exactly count elements, using only int counts of at most `limit` elements
+   (1 <= limit <= INT_MAX). The caller commits it if it communicates with it, and frees it.
+   On failure *type is MPI_DATATYPE_NULL and the error is recorded with `function` (the public
+   name, for messages): MLXMPI_STATUS_COUNT_TOO_LARGE when more than INT_MAX blocks of limit
+   would be needed, MLXMPI_STATUS_MPI_ERROR when MPI refuses a constructor. */
+int32_t mlxmpi_internal_count_type(const char* function, int64_t count, int32_t dtype,
+                                   int64_t limit, MPI_Datatype* type);
+
+/* MPI_Type_free(type) unless it is MPI_DATATYPE_NULL. Returns status, or the MPI error of the
+   free when status was MLXMPI_STATUS_OK (the first failure is the one reported), so cleanup
+   chains read `status = mlxmpi_internal_free_type(&t, status);`. */
+int32_t mlxmpi_internal_free_type(MPI_Datatype* type, int32_t status);
+
+/* ---- gather_checks.c: argument checks shared by the gathers ---- */
+
+/* comm and recv non-NULL, dtype known; writes dtype's element size. Messages start with
+   `function`. Returns a status. */
+int32_t mlxmpi_internal_check_gather_basics(const char* function, const mlxmpi_comm* comm,
+                                            const void* recv, int32_t dtype,
+                                            int32_t* element_size);
+
+/* send may be NULL only when count (called count_name in the message) is 0. Returns a status. */
+int32_t mlxmpi_internal_check_send(const char* function, const char* count_name,
+                                   const void* send, int64_t count);
+
+/* *bytes = elements * element_size; returns 1 when both are >= 0 and the product fits in
+   PTRDIFF_MAX (so also in MPI_Aint and in any pointer offset), else 0. Records nothing. */
+int mlxmpi_internal_byte_size(int64_t elements, int64_t element_size, int64_t* bytes);
+
+/* 1 when the byte ranges [a, a + a_bytes) and [b, b + b_bytes) share a byte; empty ranges
+   share none. Neither range may wrap around the address space. */
+int mlxmpi_internal_ranges_overlap(uintptr_t a, uint64_t a_bytes, uintptr_t b,
+                                   uint64_t b_bytes);
+
+/* Non-empty blocks [displs[r], displs[r] + counts[r]) of size ranks (counts >= 0, ends
+   representable) must be pairwise disjoint; empty blocks overlap nothing. O(size) when the
+   blocks are in rank order (displs a running sum), else one allocation and a sort. Returns
+   MLXMPI_STATUS_INVALID_ARGUMENT naming the first overlapping pair, or OUT_OF_MEMORY. */
+int32_t mlxmpi_internal_check_blocks_disjoint(const char* function, const int64_t* counts,
+                                              const int64_t* displs, int32_t size);
+
 /* ---- allgather.c ---- */
 
 /* mlxmpi_allgather with an artificial per-call element limit: counts above `limit` go through a
@@ -85,5 +129,17 @@ int mlxmpi_internal_split_count(int64_t count, int64_t limit, mlxmpi_count_split
    small buffers. limit must be in 1..INT_MAX. */
 int32_t mlxmpi_internal_allgather_with_limit(mlxmpi_comm* comm, const void* send, void* recv,
                                              int64_t count, int32_t dtype, int64_t limit);
+
+/* ---- allgatherv.c ---- */
+
+/* mlxmpi_allgatherv with an artificial element limit: when any count, or the displacement of a
+   non-empty block past the lowest non-empty block (what is passed to MPI), exceeds `limit`,
+   the gather goes through the per-rank derived datatypes (MPI_Alltoallw) that MPI-3 libraries
+   use beyond INT_MAX, with blocks split at `limit` elements, even on MPI-4 libraries. limit
+   must be in 1..INT_MAX. */
+int32_t mlxmpi_internal_allgatherv_with_limit(mlxmpi_comm* comm, const void* send,
+                                              int64_t send_count, void* recv,
+                                              const int64_t* counts, const int64_t* displs,
+                                              int32_t dtype, int64_t limit);
 
 #endif /* MLXMPI_INTERNAL_H */

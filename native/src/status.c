@@ -20,6 +20,8 @@ _Static_assert(MLXMPI_STATUS_INVALID_ARGUMENT == 2, "frozen status value");
 _Static_assert(MLXMPI_STATUS_NOT_INITIALIZED == 3, "frozen status value");
 _Static_assert(MLXMPI_STATUS_OUT_OF_MEMORY == 4, "frozen status value");
 _Static_assert(MLXMPI_STATUS_COUNT_TOO_LARGE == 5, "frozen status value");
+_Static_assert(MLXMPI_STATUS_DEVICE_UNAVAILABLE == 6, "frozen status value");
+_Static_assert(MLXMPI_STATUS_DEVICE_ERROR == 7, "frozen status value");
 /* The status is carried as int32_t across the ABI. */
 _Static_assert(sizeof(mlxmpi_status) == sizeof(int32_t), "status enum must fit int32_t");
 /* mlxmpi_last_error_class reports "not an MPI error" as 0. */

@@ -32,14 +32,22 @@ static const char* const exported[] = {
     "mlxmpi_dtype_size",       "mlxmpi_is_initialized", "mlxmpi_init",
     "mlxmpi_finalize",         "mlxmpi_comm_world",     "mlxmpi_comm_split",
     "mlxmpi_comm_free",        "mlxmpi_comm_rank",      "mlxmpi_comm_size",
-    "mlxmpi_allgather",        "mlxmpi_barrier",        "mlxmpi_abort",
+    "mlxmpi_allgather",        "mlxmpi_allgatherv",     "mlxmpi_barrier",
+    "mlxmpi_abort",
     "mlxmpi_last_error_class", "mlxmpi_last_error_message", "mlxmpi_library_version",
+    "mlxmpi_device_count",     "mlxmpi_device_alloc",   "mlxmpi_device_free",
+    "mlxmpi_device_copy_to_device", "mlxmpi_device_copy_to_host", "mlxmpi_device_synchronize",
+    "mlxmpi_device_query_pointer",  "mlxmpi_device_is_cuda_aware", "mlxmpi_allgather_device",
+    "mlxmpi_device_last_path", "mlxmpi_device_release_staging",
 };
 
 static const char* const hidden[] = {
-    "mlxmpi_internal_allgather_with_limit", "mlxmpi_internal_fail",
+    "mlxmpi_internal_allgather_with_limit", "mlxmpi_internal_allgatherv_with_limit",
+    "mlxmpi_internal_count_type",           "mlxmpi_internal_fail",
     "mlxmpi_internal_mpi_error",            "mlxmpi_internal_split_count",
     "mlxmpi_internal_require_mpi",          "mlxmpi_internal_promote_mpi_symbols",
+    "mlxmpi_internal_cuda_hooks",           "mlxmpi_internal_staging_acquire",
+    "mlxmpi_internal_allgather_device_with_limit",
 };
 
 /* ISO C cannot convert dlsym's void* to a function pointer; copying the bits can. */

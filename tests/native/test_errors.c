@@ -35,6 +35,10 @@ static void check_before_init(void) {
     CHECK(comm == NULL, "comm_world failure left a handle");
     CHECK_FAILS(mlxmpi_allgather(&fake, &value, recv, 1, MLXMPI_DTYPE_INT32),
                 MLXMPI_STATUS_NOT_INITIALIZED, "not initialised");
+    const int64_t counts[1] = {1};
+    const int64_t displs[1] = {0};
+    CHECK_FAILS(mlxmpi_allgatherv(&fake, &value, 1, recv, counts, displs, MLXMPI_DTYPE_INT32),
+                MLXMPI_STATUS_NOT_INITIALIZED, "not initialised");
     CHECK_FAILS(mlxmpi_barrier(&fake), MLXMPI_STATUS_NOT_INITIALIZED, "not initialised");
     CHECK_FAILS(mlxmpi_comm_split(&fake, 0, 0, &comm), MLXMPI_STATUS_NOT_INITIALIZED,
                 "not initialised");

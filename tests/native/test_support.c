@@ -51,6 +51,10 @@ const char* test_status_name(int32_t status) {
         return "OUT_OF_MEMORY";
     case MLXMPI_STATUS_COUNT_TOO_LARGE:
         return "COUNT_TOO_LARGE";
+    case MLXMPI_STATUS_DEVICE_UNAVAILABLE:
+        return "DEVICE_UNAVAILABLE";
+    case MLXMPI_STATUS_DEVICE_ERROR:
+        return "DEVICE_ERROR";
     default:
         return "unknown status";
     }
