@@ -61,6 +61,8 @@ public static class Distributed
                 lock (MpiRuntime.CallLock)
                 {
                     var comm = MpiRuntime.StartAndCreateWorld(MpiRuntime.ResolveThreadLevel(RequestedThreadLevel));
+                    // Created now, not at the first collective, so diagnostics tools see this rank from the start.
+                    _ = MlxMpiEventSource.Log;
                     if (CollectiveTimeout == Timeout.InfiniteTimeSpan)
                         CollectiveWatchdog.ApplyEnvironment();
                     return world = Group.FromComm(comm, isWorld: true);

@@ -25,6 +25,14 @@ public sealed unsafe class Group : IDisposable
         header = comm is null ? null : new HeaderExchange(size);
     }
 
+    private static int groupsCreated = -1;
+
+    /// <summary>
+    /// Names the group in diagnostics: 0 for the world, then 1, 2, ... in the order this process created groups
+    /// (splits are collective, so ranks that create the same groups in the same order agree on the numbers).
+    /// </summary>
+    internal int Id { get; } = Interlocked.Increment(ref groupsCreated);
+
     /// <summary>This process's rank in the group, from 0 to <see cref="Size"/> - 1.</summary>
     public int Rank { get; }
 

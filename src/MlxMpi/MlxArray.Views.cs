@@ -19,7 +19,10 @@ public sealed partial class MlxArray
         {
             CopyElements(0, _size, copy._buffer.Base);
         }
-        return copy;
+        if (_buffer.IsHost)
+            return copy;
+        using (copy)
+            return copy.ToDevice(_buffer.Device);
     }
 
     /// <summary>A view with the axes permuted: dimension i of the result is dimension <c>axes[i]</c> of this array.

@@ -69,10 +69,11 @@ public sealed unsafe partial class MlxArray : IDisposable
         get { ThrowIfDisposed(); return _size * ElementSize; }
     }
 
-    /// <summary>The device the array lives on; always <see cref="Device.Cpu"/> in this release.</summary>
+    /// <summary>The device the array lives on: <see cref="Device.Cpu"/> unless made by <see cref="ToDevice"/> or gathered
+    /// from a GPU array.</summary>
     public Device Device
     {
-        get { ThrowIfDisposed(); return Device.Cpu; }
+        get { ThrowIfDisposed(); return _buffer.Device; }
     }
 
     /// <summary>Releases this array's hold on its memory; the memory is freed when no view still uses it.
@@ -157,7 +158,15 @@ public sealed unsafe partial class MlxArray : IDisposable
         ThrowIfDisposed();
         using var lease = new BufferLease(_buffer);
         int elementSize = ElementSize;
-        StridedCopy.Copy(lease.Base + _offset * elementSize, _shape, _strides, elementSize, start, count, destination);
+        if (_buffer.IsHost)
+        {
+            StridedCopy.Copy(lease.Base + _offset * elementSize, _shape, _strides, elementSize, start, count, destination);
+            return;
+        }
+        // Device memory is not readable from the host: bring the whole allocation over, then read it as usual.
+        using var host = NativeBuffer.Allocate(_buffer.ByteLength);
+        Interop.DeviceRuntime.CopyToHost(_buffer.Device, host.Base, lease.Base, _buffer.ByteLength);
+        StridedCopy.Copy(host.Base + _offset * elementSize, _shape, _strides, elementSize, start, count, destination);
     }
 
     /// <summary>A new array over the same memory with another layout.</summary>

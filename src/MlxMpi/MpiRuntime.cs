@@ -73,6 +73,14 @@ internal static unsafe class MpiRuntime
 
     private static void FinalizeAtExit()
     {
+        // A rank leaving with an error (Environment.Exit(non-zero)) may leave the others inside a collective;
+        // MPI_Finalize would then wait for them forever (Open MPI's finalize synchronises), so it ends the job instead,
+        // as mpiexec would once it noticed. The lock is not taken: a collective on another thread may hold it for good.
+        if (Environment.ExitCode != 0)
+        {
+            NativeMethods.mlxmpi_abort(null, Environment.ExitCode);
+            return;
+        }
         // Only what MlxMpi initialised, once; the shim itself refuses a second MPI_Finalize.
         lock (CallLock)
             NativeMethods.mlxmpi_finalize();

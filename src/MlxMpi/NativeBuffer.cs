@@ -22,7 +22,17 @@ internal sealed unsafe class NativeBuffer : SafeHandle
 
     private long _capacity;
 
-    private NativeBuffer(long byteLength) : base(0, ownsHandle: true) => ByteLength = byteLength;
+    private NativeBuffer(long byteLength, Device device) : base(0, ownsHandle: true)
+    {
+        ByteLength = byteLength;
+        Device = device;
+    }
+
+    /// <summary>Where the memory is: host memory for the CPU, else device memory that the host must not touch.</summary>
+    public Device Device { get; }
+
+    /// <summary>True for host memory, which the host may read and write through <see cref="Base"/>.</summary>
+    public bool IsHost => Device.Type == DeviceType.Cpu;
 
     /// <summary>The usable length; the allocation may be larger (its size class in <see cref="BufferCache"/>).</summary>
     public long ByteLength { get; }
@@ -38,10 +48,23 @@ internal sealed unsafe class NativeBuffer : SafeHandle
         if ((ulong)byteLength > nuint.MaxValue)
             throw new OutOfMemoryException($"{byteLength} bytes do not fit in this process's address space");
         // The handle object exists before the memory so that no exception can leave the memory unowned.
-        var buffer = new NativeBuffer(byteLength);
+        var buffer = new NativeBuffer(byteLength, Device.Cpu);
         // Empty arrays still get a real allocation: every array then has a valid, aligned, non-null base.
         void* memory = BufferCache.Rent(byteLength, out buffer._capacity);
         buffer.SetHandle((nint)memory);
+        return buffer;
+    }
+
+    /// <summary>Allocates <paramref name="byteLength"/> bytes of memory on a GPU through the shim's device hooks.</summary>
+    /// <exception cref="DistributedException">No runtime for the device, or the allocation failed.</exception>
+    public static NativeBuffer AllocateOnDevice(Device device, long byteLength)
+    {
+        if (device.Type == DeviceType.Cpu)
+            return Allocate(byteLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(byteLength);
+        var buffer = new NativeBuffer(byteLength, device);
+        // A 0-byte device allocation is NULL, and a handle of 0 counts as invalid: allocate at least one element's room.
+        buffer.SetHandle((nint)Interop.DeviceRuntime.Allocate(device, Math.Max(byteLength, Alignment)));
         return buffer;
     }
 
@@ -74,6 +97,8 @@ internal sealed unsafe class NativeBuffer : SafeHandle
     /// <inheritdoc/>
     protected override bool ReleaseHandle()
     {
+        if (!IsHost)
+            return Interop.DeviceRuntime.Free(Device, (void*)handle);
         BufferCache.Return((void*)handle, _capacity);
         return true;
     }

@@ -84,8 +84,8 @@ internal static unsafe class AllGatherOperation
                 {
                     // Everything that can fail locally happens before the header phase, so that a failure is
                     // announced in the header instead of leaving the other ranks waiting in the data phase.
-                    result = output ?? MlxArray.Allocate(ResultShape(x!.ShapeArray, group.Size), x.Dtype);
-                    inlinePayload = HeaderSlot.WriteCall(header.Outgoing, op, seq, x!.Dtype, x.ShapeArray, x.NBytes);
+                    result = output ?? MlxArray.Allocate(ResultShape(x!.ShapeArray, group.Size), x.Dtype, x.Device);
+                    inlinePayload = HeaderSlot.WriteCall(header.Outgoing, op, seq, x!.Dtype, x.ShapeArray, x.NBytes, x.Device.Type);
                     if (inlinePayload is not null)
                         x.CopyLogicalBytesTo(inlinePayload);
                     else if (!x.IsContiguous)
@@ -117,8 +117,13 @@ internal static unsafe class AllGatherOperation
                 {
                     var send = packed ?? x!;
                     using var sendLease = send.AcquireData();
-                    NativeStatus.Check(NativeMethods.mlxmpi_allgather(group.Comm.Pointer, send.DataPointer,
-                                                                      result.DataPointer, x!.Size, (int)x.Dtype));
+                    if (send.Device.Type == DeviceType.Cpu)
+                        NativeStatus.Check(NativeMethods.mlxmpi_allgather(group.Comm.Pointer, send.DataPointer,
+                                                                          result.DataPointer, send.Size, (int)send.Dtype));
+                    else
+                        NativeStatus.Check(NativeMethods.mlxmpi_allgather_device(group.Comm.Pointer, DeviceRuntime.KindOf(send.Device), send.Device.Index,
+                                                                                 send.DataPointer, result.DataPointer, send.Size, (int)send.Dtype,
+                                                                                 (void*)(stream?.NativeHandle ?? 0)));
                 }
                 return result;
             }
@@ -150,7 +155,7 @@ internal static unsafe class AllGatherOperation
         if (output is null)
             return new ArgumentNullException(nameof(output), "the output array is null");
         if (output.IsDisposed)
-            return new ObjectDisposedException(nameof(MlxArray), "the output array is disposed");
+            return new ObjectDisposedException(null, "the output array is disposed");
         if (output.SharesMemoryWith(x))
             return new ArgumentException("the output array must not share memory with the input array", nameof(output));
         if (output.Dtype != x.Dtype || !IsResultShape(output.ShapeArray, x.ShapeArray, groupSize))

@@ -14,7 +14,7 @@ internal static unsafe class AllGatherUnevenOperation
         group.ThrowIfDisposed();
         if (group.Size == 1)
             return GatherInput.Validate(x, stream) is { } failure ? throw failure : x.Ndim == 0 ? x.Reshape(1) : x;
-        return CollectiveQueue.Run((x, group, stream), static (s, announce) => Gather(s.x, s.group, s.stream, announce));
+        return CollectiveQueue.Run((x, group, stream), static (s, announce) => OnDeviceOf(s.x, Gather(s.x, s.group, s.stream, announce)));
     }
 
     /// <summary>
@@ -30,12 +30,16 @@ internal static unsafe class AllGatherUnevenOperation
             var header = group.Header;
             var seq = group.NextSequence();
             using var recording = FlightRecorder.Begin(group, op, seq, x);
-            MlxArray? packed = null, result = null;
+            MlxArray? packed = null, result = null, staged = null;
             var failure = announce ?? GatherInput.Validate(x, stream);
             if (failure is null)
             {
                 try
                 {
+                    // GPU memory is gathered through the host here (MPI_Allgatherv has no device path in the shim);
+                    // the result goes back to the input's device afterwards.
+                    if (x!.Device.Type != DeviceType.Cpu)
+                        x = staged = x.ToHost();
                     // A 0-d input counts as one row.
                     ReadOnlySpan<int> shape = x!.Ndim == 0 ? [1] : x.ShapeArray;
                     var inlinePayload = HeaderSlot.WriteCall(header.Outgoing, op, seq, x.Dtype, shape, x.NBytes);
@@ -104,8 +108,18 @@ internal static unsafe class AllGatherUnevenOperation
             finally
             {
                 packed?.Dispose();
+                staged?.Dispose();
             }
         }
+    }
+
+    /// <summary>Moves a result gathered through the host back to the device of the caller's input.</summary>
+    private static MlxArray OnDeviceOf(MlxArray? input, MlxArray hostResult)
+    {
+        if (input is null || input.Device.Type == DeviceType.Cpu)
+            return hostResult;
+        using (hostResult)
+            return hostResult.ToDevice(input.Device);
     }
 
     private static void MoveData(HeaderExchange header, Group group, MlxArray send, MlxArray result)

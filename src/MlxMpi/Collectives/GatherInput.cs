@@ -11,7 +11,7 @@ internal static class GatherInput
         if (x is null)
             return new ArgumentNullException(nameof(x), "the input array x is null");
         if (x.IsDisposed)
-            return new ObjectDisposedException(nameof(MlxArray), "the input array x is disposed");
+            return new ObjectDisposedException(null, "the input array x is disposed");
         if (stream is not null && stream.Device != x.Device)
             return new ArgumentException($"the stream is on {stream.Device} but x is on {x.Device}", nameof(stream));
         if (x.Ndim > HeaderSlot.MaxNdim)

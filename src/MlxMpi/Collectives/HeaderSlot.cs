@@ -12,7 +12,7 @@ namespace MlxMpi.Collectives;
 /// Layout (little-endian; all ranks of a job are assumed to share the byte order):
 /// <code>
 ///  0 u32 magic      4 u8 version   5 u8 op   6 u8 status   7 u8 dtype
-///  8 i64 sequence  16 i32 ndim    20 i32 flags (bit 0: payload inline)   24 i64 payload bytes (per rank)
+///  8 i64 sequence  16 i32 ndim    20 i32 flags (bit 0: payload inline; bits 8-15: device type)   24 i64 payload bytes (per rank)
 /// 32 i32 dims[ndim], then the inline payload at the next 8-byte boundary
 /// </code>
 /// A rank that failed locally sets status = 1 and puts its UTF-8 message at offset 32 (payload bytes = its length).
@@ -36,11 +36,17 @@ internal static unsafe class HeaderSlot
 
     internal static bool FitsInline(int ndim, long payloadBytes) => PayloadOffset(ndim) + payloadBytes <= Size;
 
-    /// <summary>Writes a successful call's description; returns where an inline payload goes, or null when it does not fit.</summary>
-    internal static byte* WriteCall(byte* slot, CollectiveOp op, long sequence, Dtype dtype, ReadOnlySpan<int> shape, long payloadBytes)
+    /// <summary>
+    /// Writes a successful call's description; returns where an inline payload goes, or null when it does not fit.
+    /// Device memory never travels inline, and the device type is part of the call: a rank gathering GPU memory
+    /// cannot be matched with one gathering host memory (their data phases differ).
+    /// </summary>
+    internal static byte* WriteCall(byte* slot, CollectiveOp op, long sequence, Dtype dtype, ReadOnlySpan<int> shape, long payloadBytes,
+                                    DeviceType deviceType = DeviceType.Cpu)
     {
-        var inline = FitsInline(shape.Length, payloadBytes);
-        WriteFixed(slot, op, StatusOk, sequence, (byte)dtype, shape.Length, inline ? InlineFlag : 0, payloadBytes);
+        var inline = deviceType == DeviceType.Cpu && FitsInline(shape.Length, payloadBytes);
+        var flags = (inline ? InlineFlag : 0) | ((int)deviceType << 8);
+        WriteFixed(slot, op, StatusOk, sequence, (byte)dtype, shape.Length, flags, payloadBytes);
         var dims = new Span<int>(slot + FixedBytes, shape.Length);
         for (var i = 0; i < shape.Length; i++)
             dims[i] = BitConverter.IsLittleEndian ? shape[i] : BinaryPrimitives.ReverseEndianness(shape[i]);
@@ -81,6 +87,9 @@ internal static unsafe class HeaderSlot
     internal static long SequenceOf(byte* slot) => BinaryPrimitives.ReadInt64LittleEndian(new ReadOnlySpan<byte>(slot + 8, 8));
 
     internal static int NdimOf(byte* slot) => BinaryPrimitives.ReadInt32LittleEndian(new ReadOnlySpan<byte>(slot + 16, 4));
+
+    internal static DeviceType DeviceTypeOf(byte* slot) =>
+        (DeviceType)((BinaryPrimitives.ReadInt32LittleEndian(new ReadOnlySpan<byte>(slot + 20, 4)) >> 8) & 0xFF);
 
     internal static bool IsInline(byte* slot) => (BinaryPrimitives.ReadInt32LittleEndian(new ReadOnlySpan<byte>(slot + 20, 4)) & InlineFlag) != 0;
 

@@ -59,7 +59,8 @@ internal static unsafe class MismatchMessage
             return $"not speaking MlxMpi header protocol version {HeaderSlot.Version}";
         var input = HeaderSlot.OpOf(slot) == CollectiveOp.Split
             ? ""
-            : $"shape {FormatShape(HeaderSlot.ShapeOf(slot))} {DtypeName(HeaderSlot.DtypeOf(slot))}";
+            : $"shape {FormatShape(HeaderSlot.ShapeOf(slot))} {DtypeName(HeaderSlot.DtypeOf(slot))}" +
+              (HeaderSlot.DeviceTypeOf(slot) == DeviceType.Gpu ? " on gpu" : "");
         if (!withOp)
             return input;
         var call = $"{HeaderSlot.OpOf(slot)} #{HeaderSlot.SequenceOf(slot)}";

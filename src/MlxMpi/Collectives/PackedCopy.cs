@@ -5,6 +5,12 @@ internal static unsafe class PackedCopy
 {
     internal static MlxArray Of(MlxArray view)
     {
+        if (view.Device.Type != DeviceType.Cpu)
+        {
+            // Through the host: ToHost packs the logical values, ToDevice puts them back contiguous.
+            using var host = view.ToHost();
+            return host.ToDevice(view.Device);
+        }
         var packed = MlxArray.Allocate(view.ShapeArray, view.Dtype);
         view.CopyLogicalBytesTo(packed.DataPointer);
         return packed;

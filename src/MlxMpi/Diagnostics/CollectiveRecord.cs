@@ -13,6 +13,7 @@ internal struct CollectiveRecord
     internal long Sequence;
     internal int GroupRank;
     internal int GroupSize;
+    internal int GroupId;
     internal bool HasInput;
     internal Dtype Dtype;
     internal int Ndim;
@@ -36,6 +37,7 @@ internal struct CollectiveRecord
             Sequence = sequence,
             GroupRank = group.Rank,
             GroupSize = group.Size,
+            GroupId = group.Id,
             StartTimestamp = Stopwatch.GetTimestamp(),
         };
         if (input is { IsDisposed: false })
@@ -56,7 +58,7 @@ internal struct CollectiveRecord
     /// <summary>"AllGather #17 on group rank 2 of 3, shape (4, 3) float32".</summary>
     internal readonly string Describe()
     {
-        var text = $"{Op} #{Sequence} on group rank {GroupRank} of {GroupSize}";
+        var text = $"{Op} #{Sequence} on group {GroupId} (rank {GroupRank} of {GroupSize})";
         return HasInput ? $"{text}, shape {ShapeText()} {DtypeInfo.NameOf(Dtype)}" : text;
     }
 

@@ -64,8 +64,10 @@ internal static unsafe class CollectiveWatchdog
         var elapsed = record.Elapsed(Stopwatch.GetTimestamp());
         if (elapsed <= limit || Interlocked.Exchange(ref fired, 1) != 0)
             return;
-        Console.Error.Write(Report(record, elapsed, limit));
-        Console.Error.Flush();
+        // One write: reports of several ranks share mpiexec's stderr and must not interleave mid-line.
+        var bytes = Encoding.UTF8.GetBytes(Report(record, elapsed, limit));
+        using (var stderr = Console.OpenStandardError())
+            stderr.Write(bytes, 0, bytes.Length);
         // The MPI lock is held by the hung collective, so this call does not take it: MPI_Abort is the one call
         // meant to be made while the process is otherwise stuck.
         NativeMethods.mlxmpi_abort(null, AbortExitCode);

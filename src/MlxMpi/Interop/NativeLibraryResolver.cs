@@ -5,17 +5,21 @@ using System.Runtime.InteropServices;
 namespace MlxMpi.Interop;
 
 /// <summary>
-/// Finds libmlxmpi.so for the generated [LibraryImport("mlxmpi")] declarations. The default probing would look
-/// only in the application folder and the system paths, and its failure message does not say that the usual
-/// cause is a missing MPI library, so MlxMpi resolves the shim itself and remembers why loading failed.
+/// Finds the native shim for the generated [LibraryImport("mlxmpi")] declarations. There is one shim per MPI
+/// flavour (libmlxmpi.so for Open MPI, libmlxmpi.mpich.so for MPICH, see <see cref="MpiFlavorDetection"/>), and the
+/// default probing would look only in the application folder and the system paths, and its failure message does not
+/// say that the usual cause is a missing MPI library, so MlxMpi resolves the shim itself and remembers why loading
+/// failed.
 /// </summary>
 internal static class NativeLibraryResolver
 {
     internal const string LibraryName = "mlxmpi";
-    private const string FileName = "libmlxmpi.so";
     internal const string PathVariable = "MLXMPI_NATIVE_PATH";
 
     private static readonly Lazy<(nint Handle, string? Error)> Loaded = new(LoadShim);
+
+    /// <summary>The file the shim was loaded from, once it is loaded (for diagnostics).</summary>
+    internal static string? LoadedPath { get; private set; }
 
     // A library module initializer is the one place that runs before any P/Invoke of this assembly can, which is
     // exactly when the resolver must be in place.
@@ -50,34 +54,66 @@ internal static class NativeLibraryResolver
 
     private static (nint, string?) LoadShim()
     {
+        (MpiFlavor Flavor, string Reason)? detected;
+        try
+        {
+            detected = MpiFlavorDetection.Detect();
+        }
+        catch (DistributedException e)
+        {
+            return (0, $"The MlxMpi native shim could not be loaded: {e.Message}.");
+        }
+        // With no evidence (no launcher: MPI will not even start), either shim will do; Open MPI is the primary target.
+        MpiFlavor[] flavors = detected is { } known ? [known.Flavor] : [MpiFlavor.OpenMpi, MpiFlavor.Mpich];
+        var candidates = Candidates(flavors).ToList();
+
         var failures = new List<string>();
-        foreach (var candidate in Candidates())
+        foreach (var candidate in candidates)
         {
             if (!File.Exists(candidate))
                 continue;
             try
             {
-                return (NativeLibrary.Load(candidate), null);
+                var handle = NativeLibrary.Load(candidate);
+                LoadedPath = candidate;
+                return (handle, null);
             }
             catch (DllNotFoundException e)
             {
-                // dlopen's text names the missing dependency, typically libmpi.so.40.
+                // dlopen's text names the missing dependency, typically libmpi.so.40 or libmpich.so.12.
                 failures.Add($"{candidate}: {e.Message}");
             }
         }
-        var tried = string.Join(", ", Candidates());
-        var detail = failures.Count == 0 ? $"{FileName} was not found (looked in: {tried})" : string.Join("; ", failures);
+        var wanted = string.Join(" or ", flavors.Select(MpiFlavorDetection.FileNameOf).Distinct());
+        var why = detected is { } d ? $" (the shim for {Describe(d.Flavor)}, chosen because {d.Reason}; {MpiFlavorDetection.OverrideVariable}=openmpi|mpich overrides)" : "";
+        var detail = failures.Count == 0
+            ? $"{wanted}{why} was not found (looked in: {string.Join(", ", candidates)})"
+            : string.Join("; ", failures) + why;
+        var install = string.Join("; or ", flavors.Select(MpiFlavorDetection.InstallHint));
         return (0, $"The MlxMpi native shim could not be loaded: {detail}. Set {PathVariable} to the shim's file or folder, " +
-                   "and make sure an MPI library is installed (Debian: apt-get install openmpi-bin libopenmpi-dev).");
+                   $"and make sure an MPI library is installed ({install}).");
     }
 
-    private static IEnumerable<string> Candidates()
+    private static string Describe(MpiFlavor flavor) => flavor == MpiFlavor.Mpich ? "MPICH" : "Open MPI";
+
+    private static IEnumerable<string> Candidates(IReadOnlyList<MpiFlavor> flavors)
     {
-        // An explicit path is the only candidate: silently loading some other copy would hide a deployment error.
+        var fileNames = flavors.Select(MpiFlavorDetection.FileNameOf).ToList();
+
+        // An explicit path is the only place looked at: silently loading some other copy would hide a deployment
+        // error. A file is taken as it is (the user chose it); a folder holds the shim of the detected flavour.
         var overridePath = Environment.GetEnvironmentVariable(PathVariable);
         if (!string.IsNullOrEmpty(overridePath))
         {
-            yield return Directory.Exists(overridePath) ? Path.Combine(overridePath, FileName) : overridePath;
+            if (Directory.Exists(overridePath))
+            {
+                foreach (var fileName in fileNames)
+                    yield return Path.Combine(overridePath, fileName);
+            }
+            else
+            {
+                yield return overridePath;
+            }
             yield break;
         }
 
@@ -85,13 +121,18 @@ internal static class NativeLibraryResolver
 #pragma warning disable IL3000
         var assemblyDir = Path.GetDirectoryName(typeof(NativeLibraryResolver).Assembly.Location);
 #pragma warning restore IL3000
-        foreach (var dir in new[] { AppContext.BaseDirectory, assemblyDir })
+        // Beside the assembly (a project build), then where a NuGet package's runtimes/linux-x64/native files land.
+        foreach (var fileName in fileNames)
         {
-            if (string.IsNullOrEmpty(dir))
-                continue;
-            yield return Path.Combine(dir, FileName);
-            yield return Path.Combine(dir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", FileName);
-            yield return Path.Combine(dir, "runtimes", "linux-x64", "native", FileName);
+            string[] dirs = [.. new[] { AppContext.BaseDirectory, assemblyDir }
+                .Where(d => !string.IsNullOrEmpty(d)).Select(d => Path.TrimEndingDirectorySeparator(d!)).Distinct()];
+            foreach (var dir in dirs)
+            {
+                yield return Path.Combine(dir, fileName);
+                yield return Path.Combine(dir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", fileName);
+                if (RuntimeInformation.RuntimeIdentifier != "linux-x64")
+                    yield return Path.Combine(dir, "runtimes", "linux-x64", "native", fileName);
+            }
         }
     }
 }

@@ -22,6 +22,8 @@ internal static unsafe class NativeStatus
             mlxmpi_status.MLXMPI_STATUS_COUNT_TOO_LARGE => new ArgumentException(message),
             mlxmpi_status.MLXMPI_STATUS_OUT_OF_MEMORY => new OutOfMemoryException(message),
             mlxmpi_status.MLXMPI_STATUS_NOT_INITIALIZED => new DistributedException(message),
+            mlxmpi_status.MLXMPI_STATUS_DEVICE_UNAVAILABLE => new DistributedException(message),
+            mlxmpi_status.MLXMPI_STATUS_DEVICE_ERROR => new DistributedException(message),
             _ => new DistributedException($"the MlxMpi shim returned unknown status {status}: {message}"),
         };
     }
