@@ -41,13 +41,19 @@ internal static class ScenarioTable
         new("async_cancel", AsyncCancel.Run),
         new("desync_op", DesyncOp.Run),
         new("bad_input_one_rank", BadInputOneRank.Run),
+        new("mpi_flavor", MpiFlavorMatch.Run),
 
         // Robustness, each launched on its own (FaultTests, TimeoutTests, SoakTests): these end the job or run long.
         new("fault_sigkill", FaultInjection.Sigkill),
         new("fault_unhandled_thread", FaultInjection.UnhandledOnThread),
+        new("fault_exit_early", FaultInjection.ExitEarly),
         new("timeout_skip_env", TimeoutSkip.FromEnvironment),
         new("timeout_skip_property", TimeoutSkip.FromProperty),
         new("soak", Soak.Run),
+
+        // GPU arrays; launched with MLXMPI_CUDART_PATH at the CUDA test double (or on a machine with a GPU).
+        new("gpu_gather", GpuGather.Run),
+        new("gpu_bad_input", GpuBadInput.Run),
 
         // More than 2^31 elements per rank; launched on its own when the machine has the memory.
         new("large_count", LargeCount.Run),
@@ -55,6 +61,10 @@ internal static class ScenarioTable
         // Live jobs that tests/MlxMpi.Tests/Diag watches with mlxmpi-diag; they wait on gate files (see DiagGate).
         new("diag_straggler", DiagStraggler.Run),
         new("diag_counted_gathers", DiagCountedGathers.Run),
+
+        // Across the network-namespace "nodes" of scripts/netns-cluster.sh (tests/MlxMpi.Tests/MultiNode).
+        new("node_identity", MultiNode.NodeIdentity),
+        new("gather_until_link_down", MultiNode.GatherUntilLinkDown),
 
         // Run with plain `dotnet MlxMpi.MpiWorker.dll singleton`, no launcher.
         new("singleton", Singleton.Run, NeedsWorld: false),

@@ -19,6 +19,17 @@ public static class MpiLauncher
 
     private static readonly Lazy<string> Worker = new(FindWorker);
     private static readonly Lazy<string[]> MpiexecFlags = new(DetectMpiexecFlags);
+    private static readonly Lazy<bool> LauncherIsMpich = new(DetectMpich);
+
+    /// <summary>True when the mpiexec the tests launch (MLXMPI_MPIEXEC, e.g. mpiexec.mpich) is MPICH's Hydra.</summary>
+    public static bool IsMpich => LauncherIsMpich.Value;
+
+    /// <summary>
+    /// MPICH 4.0 (ch4) busy-polls without ever yielding the core: with more ranks than cores, every collective then
+    /// waits for a descheduled rank's time slice, about 10 ms instead of a microsecond (measured here: an 8-byte
+    /// MPI_Allgather 1.3 us at 2 ranks, 8.6 ms at 3, 12.8 ms at 4 on 2 cores). Open MPI yields when oversubscribed.
+    /// </summary>
+    public static bool CollectivesCrawl(int ranks) => IsMpich && ranks > Environment.ProcessorCount;
 
     /// <summary>Start-up of N dotnet processes on a 2-core machine dominates, so the limit grows with N;
     /// MLXMPI_TEST_TIMEOUT_SECONDS overrides it.</summary>
@@ -28,7 +39,13 @@ public static class MpiLauncher
             : TimeSpan.FromSeconds(ranks <= 4 ? 120 : 240);
 
     /// <summary><c>mpiexec -n ranks [flags] dotnet worker.dll --seed S scenarios...</c></summary>
-    public static WorkerRun RunUnderMpiexec(int ranks, IEnumerable<string> scenarios, TimeSpan timeout)
+    public static WorkerRun RunUnderMpiexec(int ranks, IEnumerable<string> scenarios, TimeSpan timeout) =>
+        RunUnderMpiexec(ranks, scenarios, timeout, extraEnvironment: null);
+
+    /// <summary>As <see cref="RunUnderMpiexec(int, IEnumerable{string}, TimeSpan)"/>, with variables added to the
+    /// environment mpiexec starts with (and so every rank on this machine).</summary>
+    public static WorkerRun RunUnderMpiexec(int ranks, IEnumerable<string> scenarios, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? extraEnvironment)
     {
         var seed = NewSeed();
         string[] arguments =
@@ -36,7 +53,47 @@ public static class MpiLauncher
             "-n", ranks.ToString(CultureInfo.InvariantCulture), .. MpiexecFlags.Value,
             DotnetHost(), WorkerDll, "--seed", seed.ToString(CultureInfo.InvariantCulture), .. scenarios,
         ];
-        return Run(Mpiexec(), arguments, seed, PlainTerminal, timeout);
+        return Run(Mpiexec(), arguments, seed, environment =>
+        {
+            PlainTerminal(environment);
+            foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+                environment[name] = value;
+        }, timeout);
+    }
+
+    /// <summary>
+    /// Starts <c>mpiexec -n ranks [flags] dotnet worker.dll --seed S scenarios...</c> and returns at once, for tests
+    /// that watch a live job (tests/MlxMpi.Tests/Diag). Every line mpiexec prints, stdout and stderr, goes to
+    /// <paramref name="onOutput"/>. The caller owns the process: kill it with its tree in a finally.
+    /// </summary>
+    public static Process StartUnderMpiexec(int ranks, IEnumerable<string> scenarios,
+        IReadOnlyDictionary<string, string>? extraEnvironment, Action<string> onOutput)
+    {
+        var start = new ProcessStartInfo(Mpiexec())
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        string[] arguments =
+        [
+            "-n", ranks.ToString(CultureInfo.InvariantCulture), .. MpiexecFlags.Value,
+            DotnetHost(), WorkerDll, "--seed", NewSeed().ToString(CultureInfo.InvariantCulture), .. scenarios,
+        ];
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        PlainTerminal(start.Environment);
+        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) onOutput(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) onOutput(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.StandardInput.Close(); // as Run: an immediate EOF for rank 0's forwarded stdin
+        return process;
     }
 
     /// <summary><c>dotnet worker.dll --seed S scenarios...</c> with every launcher variable removed, so the
@@ -152,6 +209,12 @@ public static class MpiLauncher
 
     /// <summary>Open MPI refuses root and more ranks than cores unless told, and binds ranks to cores, which
     /// starves oversubscribed ranks; MPICH's Hydra needs none of this and rejects the flags.</summary>
+    private static bool DetectMpich()
+    {
+        var version = Run(Mpiexec(), ["--version"], 0, _ => { }, TimeSpan.FromSeconds(60));
+        return (version.Stdout + version.Stderr).Contains("HYDRA", StringComparison.OrdinalIgnoreCase);
+    }
+
     private static string[] DetectMpiexecFlags()
     {
         var version = Run(Mpiexec(), ["--version"], 0, _ => { }, TimeSpan.FromSeconds(60));

@@ -37,7 +37,12 @@ public static class WorkerScenarios
         "async_cancel",
         "desync_op",
         "bad_input_one_rank",
+        "mpi_flavor",
     ];
+
+    /// <summary>General scenarios that make thousands of collectives: left out of launches with more ranks than
+    /// cores under MPICH, whose busy-polling makes each collective cost a time slice there (MpiLaunchFixture).</summary>
+    public static IReadOnlyList<string> CollectiveHeavy { get; } = ["allocation_budget"];
 
     /// <summary>The port of MLX's mpi_test_distributed.py, run in one 8-rank launch.</summary>
     public static IReadOnlyList<string> MlxPort { get; } = ["mlx_groups", "mlx_all_gather", "mlx_all_gather_extra"];
@@ -45,17 +50,26 @@ public static class WorkerScenarios
     /// <summary>Run with plain <c>dotnet</c>, outside any launcher.</summary>
     public static IReadOnlyList<string> Standalone { get; } = ["singleton"];
 
+    /// <summary>GPU arrays over the CUDA test double (GpuDoubleTests), on the staging and the direct path.</summary>
+    public static IReadOnlyList<string> Gpu { get; } = ["gpu_gather", "gpu_bad_input"];
+
     /// <summary>More than 2^31 elements per rank, at 2 ranks, when the machine has the memory (LargeCountTests).</summary>
     public static IReadOnlyList<string> LargeCount { get; } = ["large_count"];
 
+    /// <summary>Live jobs watched by mlxmpi-diag (tests/MlxMpi.Tests/Diag), one launch each; they wait on gate files.</summary>
+    public static IReadOnlyList<string> Diag { get; } = ["diag_straggler", "diag_counted_gathers"];
+
     /// <summary>Faults that end the job, one launch each (FaultTests).</summary>
-    public static IReadOnlyList<string> Faults { get; } = ["fault_sigkill", "fault_unhandled_thread"];
+    public static IReadOnlyList<string> Faults { get; } = ["fault_sigkill", "fault_unhandled_thread", "fault_exit_early"];
 
     /// <summary>A rank that skips a gather, caught by the collective timeout; one launch each (TimeoutTests).</summary>
     public static IReadOnlyList<string> Timeouts { get; } = ["timeout_skip_env", "timeout_skip_property"];
 
     /// <summary>The soak, launched on its own at 4 ranks (SoakTests, scripts/soak.sh).</summary>
     public static IReadOnlyList<string> Soak { get; } = ["soak"];
+
+    /// <summary>Across the network-namespace nodes of scripts/netns-cluster.sh, with General (MultiNodeTests).</summary>
+    public static IReadOnlyList<string> MultiNode { get; } = ["node_identity", "gather_until_link_down"];
 
     /// <summary>Standalone, with an environment in which the shim cannot load (see NativeResolutionTests).</summary>
     public static IReadOnlyList<string> ShimUnavailable { get; } = ["shim_unavailable"];
