@@ -15,7 +15,7 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
           --max-size <bytes>   drop default sizes above this (e.g. 1M for a quick run)
           --repeats <n>        repeats per size and variant, interleaved; the median is reported (default 7, min 5)
           --seconds <s>        target time of one measurement of one variant (default 0.1)
-          --max-iterations <n> cap on timed iterations per measurement (default 200000)
+          --max-iterations <n> cap on timed iterations per measurement (default 1000000)
         """;
 
     internal static Options Parse(string[] args)
@@ -24,7 +24,7 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
         long? maxSize = null;
         var repeats = 7;
         var seconds = 0.1;
-        var maxIterations = 200_000;
+        var maxIterations = 1_000_000;
         string? output = null;
         for (var i = 0; i < args.Length; i++)
         {

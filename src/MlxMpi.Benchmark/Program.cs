@@ -53,19 +53,20 @@ for (var s = 0; s < options.Sizes.Length; s++)
     using var buffers = new GatherBuffers(bytes, ranks, rank, random);
     Progress($"{Options.FormatBytes(bytes)} ({s + 1}/{options.Sizes.Length}) calibrating");
 
-    // Same iteration count for every variant: enough for the slowest to run about the target time.
-    var slowest = Variants.All.Max(v => Calibrate(v, buffers));
-    var iterations = (long)Math.Clamp(Math.Ceiling(options.SecondsPerMeasurement / slowest), 5, options.MaxIterations);
-    var warmup = Math.Max(1, iterations / 10);
+    // Each variant runs about the target time per measurement (at least 5 iterations), after a tenth as many
+    // untimed warm-up calls. Every rank computes the same counts from the same max-over-ranks figures.
+    var iterations = Variants.All.Select(v => (long)Math.Clamp(Math.Ceiling(options.SecondsPerMeasurement / Calibrate(v, buffers)), 5, options.MaxIterations)).ToArray();
 
     for (var repeat = 0; repeat < options.Repeats; repeat++)
     {
-        Progress($"{Options.FormatBytes(bytes)} ({s + 1}/{options.Sizes.Length}) repeat {repeat + 1}/{options.Repeats}, {iterations} iterations");
+        Progress($"{Options.FormatBytes(bytes)} ({s + 1}/{options.Sizes.Length}) repeat {repeat + 1}/{options.Repeats}");
         // Rotate the order each repeat, so no variant always runs first (or right after the slowest one).
         for (var k = 0; k < Variants.All.Length; k++)
         {
-            var variant = Variants.All[(k + repeat) % Variants.All.Length];
-            results.Add(new Sample(ranks, variant, bytes, repeat, iterations, variant.Measure(buffers, world, warmup, iterations)));
+            var v = (k + repeat) % Variants.All.Length;
+            var variant = Variants.All[v];
+            var seconds = variant.Measure(buffers, world, Math.Max(1, iterations[v] / 10), iterations[v]);
+            results.Add(new Sample(ranks, variant, bytes, repeat, iterations[v], seconds));
         }
     }
     buffers.Verify(world);
@@ -86,35 +87,50 @@ if (lead)
 BenchNative.Close();
 return 0;
 
-// Seconds per call of one variant, doubling (x4) the iteration count until a run lasts 20 ms. Every rank sees the
-// same max-over-ranks figure, so every rank stops at the same count.
+// Seconds per call of one variant: the iteration count grows x4 until a run lasts 20 ms, then the faster of two
+// runs at that count (a hiccup must not cut the later measurements short). Every rank sees the same
+// max-over-ranks figures, so every rank stops at the same count.
 double Calibrate(Variant variant, GatherBuffers buffers)
 {
     for (var n = 1L; ; n *= 4)
     {
         var seconds = variant.Measure(buffers, world, 1, n);
         if (seconds * n >= 0.02 || n >= options.MaxIterations)
-            return seconds;
+            return Math.Min(seconds, variant.Measure(buffers, world, 1, n));
     }
 }
 
-// Runs the managed variants on an inline (8 B) and a two-phase (4 KiB) size for about a second before anything is
-// measured, so that tiered compilation has promoted the gather path to optimised code.
+// Runs the managed variants on an inline (8 B) and a two-phase (4 KiB) size before anything is measured, until
+// tiered compilation has promoted the gather path to optimised code: at least 2 s (tier-up took 2-3 s here) and then
+// until a round is within 10% of the fastest round so far, at most 10 s. BENCH_TRACE_WARMUP=1 prints the rounds.
 void WarmUpJit(Group group, int size, int me, Random rng)
 {
     Progress("warming up the JIT");
     using var small = new GatherBuffers(8, size, me, rng);
     using var medium = new GatherBuffers(4096, size, me, rng);
+    var trace = Environment.GetEnvironmentVariable("BENCH_TRACE_WARMUP") == "1" && me == 0;
     var start = Stopwatch.GetTimestamp();
-    do
+    var fastest = double.MaxValue;
+    while (true)
     {
+        var round = 0.0;
+        var line = "";
         foreach (var buffers in new[] { small, medium })
         {
-            Variant.AllGather.Measure(buffers, group, 0, 1000);
-            Variant.AllGatherInto.Measure(buffers, group, 0, 1000);
+            foreach (var variant in new[] { Variant.AllGather, Variant.AllGatherInto })
+            {
+                var seconds = variant.Measure(buffers, group, 0, 5000);
+                round += seconds;
+                line += $" {variant.CsvName()}@{buffers.Bytes}B={seconds * 1e6:F3}us";
+            }
         }
+        var elapsed = BenchNative.Max(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        if (trace)
+            Console.Error.WriteLine($"warm-up {elapsed:F2} s:{line}");
+        fastest = Math.Min(fastest, round);
+        if (elapsed >= 10 || (elapsed >= 2 && round <= 1.1 * fastest))
+            return;
     }
-    while (BenchNative.Max(Stopwatch.GetElapsedTime(start).TotalSeconds) < 1.0);
 }
 
 void Progress(string what)

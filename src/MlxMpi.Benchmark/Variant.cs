@@ -39,7 +39,7 @@ internal static class Variants
     internal static unsafe double Measure(this Variant variant, GatherBuffers buffers, Group world, long warmup, long iterations)
     {
         if (variant == Variant.RawC)
-            return BenchNative.RawAllGather(buffers.RawSend, buffers.RawReceive, buffers.Bytes, warmup, iterations);
+            return BenchNative.RawAllGather(buffers.Send, buffers.Receive, buffers.Bytes, warmup, iterations);
 
         var x = buffers.Input;
         var output = buffers.Output;
