@@ -68,6 +68,8 @@ internal static unsafe class CollectiveWatchdog
         var bytes = Encoding.UTF8.GetBytes(Report(record, elapsed, limit));
         using (var stderr = Console.OpenStandardError())
             stderr.Write(bytes, 0, bytes.Length);
+        // MPICH's launcher drops what an aborting process wrote last unless it had time to forward it.
+        Thread.Sleep(500);
         // The MPI lock is held by the hung collective, so this call does not take it: MPI_Abort is the one call
         // meant to be made while the process is otherwise stuck.
         NativeMethods.mlxmpi_abort(null, AbortExitCode);
