@@ -52,7 +52,7 @@ public sealed partial class MultiNodeGatherTests
             }
             var seed = TestSeed.New();
             string[] arguments = [TestSeed.DotnetHost(), MpiLauncher.WorkerDll, "--seed", seed.ToString(CultureInfo.InvariantCulture),
-                                  "node_identity", .. WorkerScenarios.General];
+                                  "node_identity", .. WorkerScenarios.General.Except(WorkerScenarios.CollectiveHeavy)];
             using var job = new ClusterJob(_cluster.MpiexecStart(arguments));
             var limit = MpiLauncher.TimeoutFor(Ranks);
             var ended = job.WaitForExit(limit);
@@ -84,7 +84,14 @@ public sealed partial class MultiNodeGatherTests
     }
 
     [TestCaseSource(nameof(Scenarios))]
-    public void Scenario(string name) => Run.AssertScenarioPassed(name, Ranks);
+    public void Scenario(string name)
+    {
+        // allocation_budget: 8,800 gathers, ~50 s over TCP with 6 ranks on 2 cores, to count managed allocations,
+        // which do not depend on the transport; it runs in every single-node launch.
+        if (WorkerScenarios.CollectiveHeavy.Contains(name))
+            Assert.Ignore($"{name} makes thousands of collectives (about 50 s here across the namespaces) and measures nothing network-specific; the single-node launches run it");
+        Run.AssertScenarioPassed(name, Ranks);
+    }
 
     [Test]
     public void Ranks_ran_two_per_node_in_rank_order()
