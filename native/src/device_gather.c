@@ -51,27 +51,6 @@ typedef struct device_gather {
     int stages_reusable; /* 0 once a copy into or out of them may have been left running */
 } device_gather;
 
-static const char* status_name(int32_t status) {
-    switch (status) {
-    case MLXMPI_STATUS_MPI_ERROR:
-        return "MPI_ERROR";
-    case MLXMPI_STATUS_INVALID_ARGUMENT:
-        return "INVALID_ARGUMENT";
-    case MLXMPI_STATUS_NOT_INITIALIZED:
-        return "NOT_INITIALIZED";
-    case MLXMPI_STATUS_OUT_OF_MEMORY:
-        return "OUT_OF_MEMORY";
-    case MLXMPI_STATUS_COUNT_TOO_LARGE:
-        return "COUNT_TOO_LARGE";
-    case MLXMPI_STATUS_DEVICE_UNAVAILABLE:
-        return "DEVICE_UNAVAILABLE";
-    case MLXMPI_STATUS_DEVICE_ERROR:
-        return "DEVICE_ERROR";
-    default:
-        return "unknown status";
-    }
-}
-
 /* The gather's element and byte counts, checked as mlxmpi_allgather checks them. */
 static int32_t check_sizes(device_gather* g) {
     int32_t element_size = 0;
@@ -230,7 +209,7 @@ static int32_t agree(device_gather* g, int32_t local_status) {
     return mlxmpi_internal_fail(first.value,
                                 "%s: rank %d failed before the gather (%s; its own error says "
                                 "why), so no rank gathered anything",
-                                k_function, first.rank, status_name(first.value));
+                                k_function, first.rank, mlxmpi_internal_status_name(first.value));
 }
 
 static int32_t gather(device_gather* g) {

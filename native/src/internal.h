@@ -43,6 +43,9 @@ int32_t mlxmpi_internal_mpi_error(const char* call, int code);
 int32_t mlxmpi_internal_copy_text(const char* text, size_t length, char* buffer,
                                   int32_t capacity);
 
+/* The name of an mlxmpi_status ("INVALID_ARGUMENT"), for messages; "unknown status" otherwise. */
+const char* mlxmpi_internal_status_name(int32_t status);
+
 /* ---- dtype.c ---- */
 
 /* The MPI datatype that moves one element of dtype, or MPI_DATATYPE_NULL for an unknown one. */

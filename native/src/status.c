@@ -121,3 +121,26 @@ MLXMPI_EXPORT int32_t mlxmpi_last_error_message(char* buffer, int32_t capacity) 
     return mlxmpi_internal_copy_text(t_last_error.message, (size_t)t_last_error.length, buffer,
                                      capacity);
 }
+
+const char* mlxmpi_internal_status_name(int32_t status) {
+    switch (status) {
+    case MLXMPI_STATUS_OK:
+        return "OK";
+    case MLXMPI_STATUS_MPI_ERROR:
+        return "MPI_ERROR";
+    case MLXMPI_STATUS_INVALID_ARGUMENT:
+        return "INVALID_ARGUMENT";
+    case MLXMPI_STATUS_NOT_INITIALIZED:
+        return "NOT_INITIALIZED";
+    case MLXMPI_STATUS_OUT_OF_MEMORY:
+        return "OUT_OF_MEMORY";
+    case MLXMPI_STATUS_COUNT_TOO_LARGE:
+        return "COUNT_TOO_LARGE";
+    case MLXMPI_STATUS_DEVICE_UNAVAILABLE:
+        return "DEVICE_UNAVAILABLE";
+    case MLXMPI_STATUS_DEVICE_ERROR:
+        return "DEVICE_ERROR";
+    default:
+        return "unknown status";
+    }
+}

@@ -5,6 +5,8 @@
 
 #include "test_support.h"
 
+#include "internal.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,28 +39,7 @@ void test_fail(const char* file, int line, const char* format, ...) {
     g_failures++;
 }
 
-const char* test_status_name(int32_t status) {
-    switch (status) {
-    case MLXMPI_STATUS_OK:
-        return "OK";
-    case MLXMPI_STATUS_MPI_ERROR:
-        return "MPI_ERROR";
-    case MLXMPI_STATUS_INVALID_ARGUMENT:
-        return "INVALID_ARGUMENT";
-    case MLXMPI_STATUS_NOT_INITIALIZED:
-        return "NOT_INITIALIZED";
-    case MLXMPI_STATUS_OUT_OF_MEMORY:
-        return "OUT_OF_MEMORY";
-    case MLXMPI_STATUS_COUNT_TOO_LARGE:
-        return "COUNT_TOO_LARGE";
-    case MLXMPI_STATUS_DEVICE_UNAVAILABLE:
-        return "DEVICE_UNAVAILABLE";
-    case MLXMPI_STATUS_DEVICE_ERROR:
-        return "DEVICE_ERROR";
-    default:
-        return "unknown status";
-    }
-}
+const char* test_status_name(int32_t status) { return mlxmpi_internal_status_name(status); }
 
 const char* test_last_error(void) {
     static _Thread_local char message[4096];
