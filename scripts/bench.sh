@@ -93,10 +93,24 @@ fi
 # .NET's console would otherwise send terminal set-up sequences into the logs.
 export TERM=dumb
 
+# Runs one launch with its output also in a log, while scripts/bench_monitor.py records in interference.txt how much
+# CPU other processes took meanwhile.
+launch() {  # label log command...
+  local label=$1 log=$2
+  shift 2
+  "$@" > >(tee "$log") &
+  local pid=$!
+  $python scripts/bench_monitor.py "$pid" "$label" >> "$out/interference.txt" &
+  local monitor=$! status=0
+  wait "$pid" || status=$?
+  wait "$monitor" || true
+  return $status
+}
+
 for ranks in $rank_counts; do
   echo
   # shellcheck disable=SC2046
-  mpiexec $(launch_flags "$ranks") dotnet "$dll" --out "$out" "${bench_args[@]}" | tee "$out/dotnet-p$ranks.log"
+  launch "dotnet, $ranks ranks" "$out/dotnet-p$ranks.log" mpiexec $(launch_flags "$ranks") dotnet "$dll" --out "$out" "${bench_args[@]}"
 done
 
 if $python -c 'import mpi4py, numpy' 2>/dev/null; then
@@ -104,19 +118,24 @@ if $python -c 'import mpi4py, numpy' 2>/dev/null; then
     echo
     echo "(d) mpi4py, a separate mpiexec run at $ranks ranks:"
     # shellcheck disable=SC2046
-    mpiexec $(launch_flags "$ranks") $python scripts/bench_mpi4py.py --out "$out" "${bench_args[@]}" | tee "$out/mpi4py-p$ranks.log"
+    launch "mpi4py, $ranks ranks" "$out/mpi4py-p$ranks.log" mpiexec $(launch_flags "$ranks") $python scripts/bench_mpi4py.py --out "$out" "${bench_args[@]}"
   done
 else
   echo "bench: note: (d) mpi4py skipped: python3-mpi4py (and python3-numpy) are not installed for $python"
 fi
 
-echo "cpu busy after the runs: $(cpu_busy)% (over 1 s)" | tee -a "$out/machine.txt"
+echo "cpu busy after the runs: $(cpu_busy)% (over 1 s)" >> "$out/machine.txt"
+echo
+cat "$out/interference.txt"
+if grep -qv " 0 of " "$out/interference.txt"; then
+  echo "bench: WARNING: other processes took CPU during the runs (above); rerun on an idle machine for clean figures" >&2
+fi
 echo
 $python scripts/bench_report.py "$out" --command "scripts/bench.sh${*:+ -- $*}"
 
 if [ $publish = 1 ]; then
   mkdir -p docs/bench
-  cp "$out"/summary.csv "$out"/dotnet-p*.csv "$out"/machine.txt docs/bench/
+  cp "$out"/summary.csv "$out"/dotnet-p*.csv "$out"/machine.txt "$out"/interference.txt docs/bench/
   cp "$out"/mpi4py-p*.csv docs/bench/ 2>/dev/null || true
   cp "$out"/*.png docs/bench/ 2>/dev/null || true
   cp "$out"/report.md docs/bench/report.md

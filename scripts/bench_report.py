@@ -124,6 +124,25 @@ def table(ranks, figures):
     return "\n".join(lines)
 
 
+def model_check(ranks, figures, slot=256, inline=216):
+    """The cost model against one run: MlxMpi = header phase (raw MPI_Allgather of the 256-byte slot) + data phase
+    (raw MPI_Allgather of N, only when N > 216 B, the inline room of a 1-D array) + a managed overhead o. The raw
+    times come from the same run; o is what is left over, and should be small and roughly constant."""
+    raw = figures[ranks].get("raw_c", {})
+    if slot not in raw:
+        return None
+    lines = ["| bytes/rank | raw C (N) us | raw C (256 B) us | model: MPI part us | AllGatherInto us | o (Into) us "
+             "| AllGather us | o (AllGather) us |", "|" + "---:|" * 8]
+    for nbytes in sorted(raw):
+        mpi_part = raw[slot][0] + (raw[nbytes][0] if nbytes > inline else 0.0)
+        cells = [format_bytes(nbytes), f"{raw[nbytes][0] * 1e6:.3f}", f"{raw[slot][0] * 1e6:.3f}", f"{mpi_part * 1e6:.3f}"]
+        for name in ("allgather_into", "allgather"):
+            fig = figures[ranks].get(name, {}).get(nbytes)
+            cells += ["", ""] if fig is None else [f"{fig[0] * 1e6:.3f}", f"{(fig[0] - mpi_part) * 1e6:+.3f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def target_check(figures):
     """The issue's targets at 2 ranks, each with its figure and PASS or MISS."""
     if 2 not in figures:
@@ -212,8 +231,11 @@ def main():
     machine = read_text(os.path.join(args.folder, "machine.txt"))
     stamp = next((line.split(":", 1)[1].strip() for line in machine.splitlines() if line.startswith("date:")),
                  os.path.basename(os.path.abspath(args.folder)))
+    interference = read_text(os.path.join(args.folder, "interference.txt"))
     report = [f"# all_gather benchmark, {stamp}", "", f"Reproduce: `{args.command}`", "", "## Machine", "", "```",
-              machine or "(machine.txt missing)", "```", "", __doc__.split("Definitions: ", 1)[1].strip(), ""]
+              machine or "(machine.txt missing)", "```", "", "Other processes during the runs "
+              "(scripts/bench_monitor.py):", "", "```", interference or "(not recorded)", "```", "",
+              __doc__.split("Definitions: ", 1)[1].strip(), ""]
     for ranks in sorted(figures):
         report += [f"## {ranks} ranks{' (oversubscribed on 2 cores)' if ranks > 2 else ''}", ""]
         for prefix in ("dotnet", "mpi4py"):
@@ -223,6 +245,10 @@ def main():
         if not figures[ranks].get("mpi4py"):
             report += ["mpi4py: not measured (python3-mpi4py is not installed).", ""]
         report += [table(ranks, figures), ""]
+        check = model_check(ranks, figures)
+        if check:
+            report += ["Cost model check: MPI part = raw C time of the 256-byte header slot + raw C time of N when "
+                       "N > 216 B (inline payloads need no data phase); o = measured - MPI part.", "", check, ""]
         path = plot(args.folder, ranks, figures, stamp)
         if path:
             report += [f"![{ranks} ranks]({os.path.basename(path)})", ""]
