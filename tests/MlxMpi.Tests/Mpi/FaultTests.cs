@@ -47,7 +47,8 @@ public sealed class FaultTests
         var end = JobEnd.Launch(Ranks, "fault_exit_early", LaunchTimeout);
         AssertGathersBeforeTheFaultWereRight(end, "fault_exit_early");
         end.AssertEndedAfterFault(EndWithin, faultyRank: Ranks - 1);
-        Assert.That(end.Run.Stderr, Does.Contain("MPI_Abort").IgnoreCase, "the exiting rank aborted the job");
+        // MPI_Abort(3) makes the launcher exit with 3 (its message is sometimes lost under MPICH, so not checked).
+        Assert.That(end.Run.ExitCode, Is.EqualTo(3), "the exiting rank aborted the job with its exit code");
     }
 
     /// <summary>Every rank verified every element of the gathers before the fault (the scenario prints it).</summary>
