@@ -6,6 +6,8 @@
 #   3. (d) mpi4py's Comm.Allgather in separate mpiexec runs (scripts/bench_mpi4py.py), when python3-mpi4py is there;
 #   4. scripts/bench_report.py: tables, summary.csv, report.md and the plots.
 # Everything lands in results/bench-<date>/ (gitignored); --publish also copies the CSVs and plots to docs/bench/.
+# docs/performance.md explains the method, the published figures and the cost model.
+# docs/performance.md explains the method, the published figures and the cost model.
 #
 #   scripts/bench.sh [--no-build] [--publish] [--ranks "2 4"] [-- benchmark options, e.g. --max-size 1M --repeats 5]
 #
@@ -16,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+invocation="scripts/bench.sh${*:+ $*}"
 build=1
 publish=0
 rank_counts="2 4"
@@ -25,7 +28,7 @@ while [ $# -gt 0 ]; do
     --publish) publish=1 ;;
     --ranks) rank_counts="$2"; shift ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -131,7 +134,7 @@ if grep -qv " 0 of " "$out/interference.txt"; then
   echo "bench: WARNING: other processes took CPU during the runs (above); rerun on an idle machine for clean figures" >&2
 fi
 echo
-$python scripts/bench_report.py "$out" --command "scripts/bench.sh${*:+ -- $*}"
+$python scripts/bench_report.py "$out" --command "$invocation"
 
 if [ $publish = 1 ]; then
   mkdir -p docs/bench

@@ -71,7 +71,7 @@ def mlxmpi_seconds(ranks, nbytes, alpha, beta, gamma, overhead, slot=SLOT):
 
 
 def format_bytes(n):
-    for shift, unit in ((20, "MiB"), (10, "KiB")):
+    for shift, unit in ((30, "GiB"), (20, "MiB"), (10, "KiB")):
         if n >= 1 << shift:
             return f"{n / (1 << shift):.3g} {unit}"
     return f"{n} B"
@@ -86,7 +86,8 @@ def main():
     parser.add_argument("--alpha-us", type=float, default=2.0, help="latency per message step (us)")
     parser.add_argument("--beta-gbps", type=float, default=12.0, help="link bandwidth per rank (GB/s)")
     parser.add_argument("--gamma-gbps", type=float, default=10.0, help="memcpy bandwidth (GB/s)")
-    parser.add_argument("--overhead-us", type=float, default=0.4, help="MlxMpi's managed overhead per call (us)")
+    parser.add_argument("--overhead-us", type=float, default=0.6,
+                        help="MlxMpi's managed overhead per call (us; AllGather's, measured at 2 ranks)")
     parser.add_argument("--slot", type=int, default=SLOT, help="header slot bytes per rank (MlxMpi: 256)")
     parser.add_argument("--ranks", type=int, nargs="+", default=[64, 1024])
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 216, 256, 4096, 65536, 1 << 20, 16 << 20, 64 << 20])

@@ -69,7 +69,7 @@ def main():
               MPI.THREAD_SERIALIZED: "serialized", MPI.THREAD_MULTIPLE: "multiple"}
     meta = [
         f"ranks: {ranks}",
-        f"mpi_library: {MPI.Get_library_version().splitlines()[0].strip()}",
+        f"mpi_library: {MPI.Get_library_version().replace(chr(0), '').splitlines()[0].strip()}",
         f"mpi_thread_level: {levels.get(MPI.Query_thread(), MPI.Query_thread())}",
         f"python: {sys.version.split()[0]}, mpi4py {mpi4py.__version__}, numpy {np.__version__}",
     ]
