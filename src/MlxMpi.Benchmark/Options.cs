@@ -3,24 +3,31 @@ using System.Globalization;
 namespace MlxMpi.Benchmark;
 
 /// <summary>The benchmark's command line. Every rank parses the same arguments, so every rank plans the same work.</summary>
-internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasurement, int MaxIterations, string? OutputDirectory)
+internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasurement, int MaxIterations, string? OutputDirectory,
+                               long[] OverlapSizes)
 {
     /// <summary>8 B, then 16 B to 64 MiB in x4 steps: every power of four plus the 8-byte latency point.</summary>
     internal static long[] DefaultSizes { get; } = [8, .. Enumerable.Range(0, 12).Select(k => 16L << (2 * k))];
+
+    /// <summary>The async overlap measurement (Overlap.cs): a latency-bound, a mid and a bandwidth-bound gather.</summary>
+    internal static long[] DefaultOverlapSizes { get; } = [64 << 10, 1 << 20, 16 << 20];
 
     internal const string Usage = """
         usage: mpiexec -n <p> dotnet MlxMpi.Benchmark.dll [options]
           --out <dir>          write dotnet-p<p>.csv (every repeat) and dotnet-p<p>.txt (the table) there
           --sizes <list>       bytes per rank, comma-separated, K/M suffixes allowed (default 8,16,64,...,64M)
-          --max-size <bytes>   drop default sizes above this (e.g. 1M for a quick run)
+          --max-size <bytes>   drop default sizes and overlap sizes above this (e.g. 1M for a quick run)
           --repeats <n>        repeats per size and variant, interleaved; the median is reported (default 7, min 5)
           --seconds <s>        target time of one measurement of one variant (default 0.1)
           --max-iterations <n> cap on timed iterations per measurement (default 1000000)
+          --overlap-sizes <list> bytes per rank (multiples of 4) for compute + AllGatherAsync against compute then
+                               AllGather, written to overlap-p<p>.csv; "none" skips it (default 64K,1M,16M)
         """;
 
     internal static Options Parse(string[] args)
     {
         var sizes = DefaultSizes;
+        var overlapSizes = DefaultOverlapSizes;
         long? maxSize = null;
         var repeats = 7;
         var seconds = 0.1;
@@ -33,6 +40,10 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
             {
                 case "--out": output = Value(); break;
                 case "--sizes": sizes = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseBytes).ToArray(); break;
+                case "--overlap-sizes":
+                    var list = Value();
+                    overlapSizes = list == "none" ? [] : list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseBytes).ToArray();
+                    break;
                 case "--max-size": maxSize = ParseBytes(Value()); break;
                 case "--repeats": repeats = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--seconds": seconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
@@ -42,14 +53,20 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
             }
         }
         if (maxSize is { } max)
+        {
             sizes = sizes.Where(s => s <= max).ToArray();
+            overlapSizes = overlapSizes.Where(s => s <= max).ToArray();
+        }
         if (sizes.Length == 0 || sizes.Any(s => s < 1 || s > int.MaxValue))
             throw new ArgumentException("sizes must be between 1 byte and 2 GiB - 1");
+        // The overlap measurement gathers float32 elements and checks each one.
+        if (overlapSizes.Any(s => s < 4 || s % 4 != 0 || s > int.MaxValue))
+            throw new ArgumentException("--overlap-sizes must be multiples of 4 bytes (float32 elements), at most 2 GiB - 4, or none");
         if (repeats < 5)
             throw new ArgumentException("--repeats must be at least 5 (the median of at least 5 repeats is reported)");
         if (seconds <= 0 || maxIterations < 1)
             throw new ArgumentException("--seconds and --max-iterations must be positive");
-        return new Options(sizes, repeats, seconds, maxIterations, output);
+        return new Options(sizes, repeats, seconds, maxIterations, output, overlapSizes);
     }
 
     internal static long ParseBytes(string text)

@@ -35,6 +35,7 @@ var meta = new[]
     $"dotnet: {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC",
     $"sizes: {string.Join(", ", options.Sizes.Select(Options.FormatBytes))}",
     $"repeats: {options.Repeats}, target {options.SecondsPerMeasurement} s per measurement, at most {options.MaxIterations} iterations",
+    $"overlap sizes: {(options.OverlapSizes.Length == 0 ? "none" : string.Join(", ", options.OverlapSizes.Select(Options.FormatBytes)))}",
 };
 if (lead)
 {
@@ -71,10 +72,12 @@ for (var s = 0; s < options.Sizes.Length; s++)
     }
     buffers.Verify(world);
 }
+// Compute + AllGatherAsync against compute then AllGather (Overlap.cs); its table follows the main one.
+var overlap = Overlap.Run(world, rank, ranks, options, Progress);
 if (lead)
 {
     Console.Error.WriteLine($"\r{new string(' ', 100)}\r[{ranks} ranks] done in {clock.Elapsed.TotalSeconds:F0} s");
-    var table = results.Table(options.Sizes, options.Repeats);
+    var table = results.Table(options.Sizes, options.Repeats) + (overlap is null ? "" : "\n" + overlap.Table());
     Console.WriteLine(table);
     if (options.OutputDirectory is { } dir)
     {
@@ -82,6 +85,8 @@ if (lead)
         File.WriteAllText(Path.Combine(dir, $"dotnet-p{ranks}.csv"), results.Csv());
         File.WriteAllText(Path.Combine(dir, $"dotnet-p{ranks}.txt"), string.Join('\n', meta) + "\n\n" + table);
         Console.WriteLine($"wrote {Path.Combine(dir, $"dotnet-p{ranks}.csv")}");
+        if (overlap is not null)
+            Console.WriteLine($"wrote {overlap.WriteCsv(dir)}");
     }
 }
 BenchNative.Close();
