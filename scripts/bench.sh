@@ -2,11 +2,11 @@
 # The all_gather benchmark, everything in one go (also `dotnet cake --target=Bench`):
 #   1. builds the solution in Release (the benchmark project also builds native/bench's libmlxmpi_bench.so);
 #   2. one mpiexec run at 2 ranks and one at 4 ranks (oversubscribed) of src/MlxMpi.Benchmark, which measures
-#      (a) raw C MPI_Allgather, (b) Distributed.AllGather, (c) Distributed.AllGatherInto, interleaved;
+#      (a) raw C MPI_Allgather, (b) Distributed.AllGather, (c) Distributed.AllGatherInto, interleaved; then the
+#      async overlap measurement (compute + AllGatherAsync against compute then AllGather; --overlap-sizes none skips it);
 #   3. (d) mpi4py's Comm.Allgather in separate mpiexec runs (scripts/bench_mpi4py.py), when python3-mpi4py is there;
 #   4. scripts/bench_report.py: tables, summary.csv, report.md and the plots.
 # Everything lands in results/bench-<date>/ (gitignored); --publish also copies the CSVs and plots to docs/bench/.
-# docs/performance.md explains the method, the published figures and the cost model.
 # docs/performance.md explains the method, the published figures and the cost model.
 #
 #   scripts/bench.sh [--no-build] [--publish] [--ranks "2 4"] [-- benchmark options, e.g. --max-size 1M --repeats 5]
@@ -140,6 +140,7 @@ if [ $publish = 1 ]; then
   mkdir -p docs/bench
   cp "$out"/summary.csv "$out"/dotnet-p*.csv "$out"/machine.txt "$out"/interference.txt docs/bench/
   cp "$out"/mpi4py-p*.csv docs/bench/ 2>/dev/null || true
+  cp "$out"/overlap-p*.csv docs/bench/ 2>/dev/null || true
   cp "$out"/*.png docs/bench/ 2>/dev/null || true
   cp "$out"/report.md docs/bench/report.md
   echo "bench: published to docs/bench/"

@@ -41,6 +41,8 @@ def parse_args():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=0.1, help="target time of one measurement")
     parser.add_argument("--max-iterations", type=int, default=1_000_000)
+    # bench.sh passes the same options to both benchmarks; the async overlap measurement is .NET's alone.
+    parser.add_argument("--overlap-sizes", help="ignored (the .NET benchmark's async overlap measurement)")
     parser.add_argument("--thread-level", choices=["single", "funneled", "serialized", "multiple"],
                         help="mpi4py.rc.thread_level (default: mpi4py's own, multiple)")
     args = parser.parse_args()

@@ -4,8 +4,8 @@
     /usr/bin/python3 scripts/bench_report.py results/bench-<date> [--command "scripts/bench.sh"]
 
 Reads, in that folder: dotnet-p<ranks>.csv (variants raw_c, allgather, allgather_into, one mpiexec run
-per rank count), mpi4py-p<ranks>.csv (a separate mpiexec run, when present), their .txt companions
-and machine.txt. Writes summary.csv, report.md and allgather-p<ranks>.png (matplotlib, when
+per rank count), mpi4py-p<ranks>.csv (a separate mpiexec run, when present), their .txt companions,
+overlap-p<ranks>.csv (the async overlap measurement of the dotnet run, when present) and machine.txt. Writes summary.csv, report.md and allgather-p<ranks>.png (matplotlib, when
 installed), and prints the tables and the target check.
 
 Definitions: a sample is seconds per call (averaged over the iterations on each rank, maximum over
@@ -52,6 +52,57 @@ def load(folder):
                 samples[key[0]][key[1]][key[2]][int(row["repeat"])] = float(row["seconds_per_call"])
                 iterations[key] = int(row["iterations"])
     return samples, iterations
+
+
+OVERLAP_MODES = ["gather", "async_only", "compute", "sequential", "overlapped"]
+
+
+def load_overlap(folder):
+    """overlap[ranks][bytes] = {"passes": n, mode: median seconds per iteration}, from overlap-p*.csv; {} if none."""
+    repeats = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    passes = {}
+    for name in sorted(os.listdir(folder)):
+        if not (name.startswith("overlap-p") and name.endswith(".csv")):
+            continue
+        with open(os.path.join(folder, name)) as f:
+            for row in csv.DictReader(f):
+                ranks, nbytes = int(row["ranks"]), int(row["bytes"])
+                repeats[ranks][nbytes][row["mode"]].append(float(row["seconds_per_iteration"]))
+                passes[(ranks, nbytes)] = int(row["compute_passes"])
+    overlap = defaultdict(dict)
+    for ranks, by_size in repeats.items():
+        for nbytes, by_mode in by_size.items():
+            figures = {mode: statistics.median(values) for mode, values in by_mode.items()}
+            figures["passes"] = passes[(ranks, nbytes)]
+            overlap[ranks][nbytes] = figures
+    return overlap
+
+
+def overlap_table(by_size):
+    """A markdown table of one rank count's overlap figures; overlap and speed-up from the medians."""
+    lines = ["| bytes/rank | compute passes | gather us | async only us | compute us | sequential us | overlapped us "
+             "| overlap | speed-up |", "|" + "---:|" * 9]
+    for nbytes in sorted(by_size):
+        f = by_size[nbytes]
+        cells = [format_bytes(nbytes), str(f["passes"])]
+        cells += [f"{f[mode] * 1e6:.1f}" if mode in f else "" for mode in OVERLAP_MODES]
+        if all(mode in f for mode in ("gather", "compute", "sequential", "overlapped")):
+            cells.append(f"{(f['sequential'] - f['overlapped']) / min(f['gather'], f['compute']):.2f}")
+            cells.append(f"{f['sequential'] / f['overlapped']:.2f}")
+        else:
+            cells += ["", ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+OVERLAP_METHOD = (
+    "Per size, a compute kernel on the caller's thread (passes of x = 0.999 x + 0.001 over a 16 KiB float[], "
+    "calibrated to last about as long as the gather) and the gather, timed per iteration (per-rank average, maximum "
+    "over ranks, median of the interleaved repeats): gather = AllGather alone; async only = AllGatherAsync waited "
+    "for at once (the hand-off to the collective thread and back); compute alone; sequential = compute, then "
+    "AllGather; overlapped = AllGatherAsync, compute, then wait for the result. overlap = (sequential - overlapped) "
+    "/ min(gather, compute): 1 means the gather ran entirely behind the compute, 0 not at all, below 0 that "
+    "overlapping cost more than doing one after the other. speed-up = sequential / overlapped.")
 
 
 def read_text(path):
@@ -254,6 +305,12 @@ def main():
             report += [f"![{ranks} ranks]({os.path.basename(path)})", ""]
         else:
             report += ["(no plot: python3-matplotlib is not installed)", ""]
+    overlap = load_overlap(args.folder)
+    if overlap:
+        report += ["## Async overlap", "", OVERLAP_METHOD, ""]
+        for ranks in sorted(overlap):
+            report += [f"{ranks} ranks{' (oversubscribed on 2 cores)' if ranks > 2 else ''}:", "",
+                       overlap_table(overlap[ranks]), ""]
     report += ["## Targets (2 ranks)", ""] + target_check(figures) + [""]
     text = "\n".join(report)
     with open(os.path.join(args.folder, "report.md"), "w") as f:
@@ -262,6 +319,9 @@ def main():
     for ranks in sorted(figures):
         print(f"\n{ranks} ranks (us = median time per call; x raw = time / raw C time)")
         print(table(ranks, figures))
+    for ranks in sorted(overlap):
+        print(f"\nAsync overlap, {ranks} ranks (us per iteration; overlap = (sequential - overlapped) / min(gather, compute))")
+        print(overlap_table(overlap[ranks]))
     print("\nTargets (2 ranks):")
     print("\n".join(target_check(figures)))
     print(f"\nwrote {os.path.join(args.folder, 'report.md')}, summary.csv and the plots")
