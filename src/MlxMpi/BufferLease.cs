@@ -1,18 +1,18 @@
 namespace MlxMpi;
 
 /// <summary>Keeps an array's memory alive while native code reads or writes it, even if another thread disposes
-/// the array meanwhile (SafeHandle's reference count, as P/Invoke takes it for a SafeHandle argument).</summary>
+/// the array meanwhile (a reference on its <see cref="NativeBuffer"/>).</summary>
 /// <remarks>Dispose exactly once: it is a struct, so a copy disposed as well would release twice.</remarks>
 internal readonly unsafe struct BufferLease : IDisposable
 {
     private readonly NativeBuffer _buffer;
 
-    /// <summary>Takes a lease on <paramref name="buffer"/>.</summary>
-    /// <exception cref="ObjectDisposedException">The buffer has already been freed.</exception>
-    public BufferLease(NativeBuffer buffer)
+    /// <summary>Takes a lease on use <paramref name="generation"/> of <paramref name="buffer"/>.</summary>
+    /// <exception cref="ObjectDisposedException">That use has ended: every array using the memory is disposed.</exception>
+    public BufferLease(NativeBuffer buffer, int generation)
     {
-        bool added = false;
-        buffer.DangerousAddRef(ref added);
+        if (!buffer.TryAddReference(generation))
+            throw new ObjectDisposedException(nameof(MlxArray), "the array's memory has been released");
         _buffer = buffer;
     }
 
@@ -20,5 +20,5 @@ internal readonly unsafe struct BufferLease : IDisposable
     public byte* Base => _buffer.Base;
 
     /// <summary>Ends the lease.</summary>
-    public void Dispose() => _buffer?.DangerousRelease();
+    public void Dispose() => _buffer?.Release();
 }

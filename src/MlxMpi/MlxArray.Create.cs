@@ -68,11 +68,16 @@ public sealed unsafe partial class MlxArray
         return Create(ShapeMath.Validated(shape, nameof(shape)), dtype);
     }
 
+    /// <summary>A gather's result: like <see cref="Allocate(int[], Dtype, Device)"/>, but <paramref name="shape"/>
+    /// is a new array built from valid shapes, which the result takes over instead of checking and copying it.</summary>
+    internal static MlxArray AllocateWithOwnedShape(int[] shape, Dtype dtype, Device device) =>
+        device.Type == DeviceType.Cpu ? Create(shape, dtype) : Allocate(shape, dtype, device);
+
     /// <summary>Allocates a contiguous array for a shape this class owns and has validated.</summary>
     private static MlxArray Create(int[] shape, Dtype dtype)
     {
         long size = ShapeMath.ElementCount(shape);
         long bytes = ShapeMath.ByteCount(size, DtypeInfo.SizeOf(dtype), shape);
-        return new MlxArray(NativeBuffer.Allocate(bytes), dtype, shape, ShapeMath.RowMajorStrides(shape), 0);
+        return new MlxArray(NativeBuffer.Allocate(bytes), dtype, shape, null, 0);
     }
 }

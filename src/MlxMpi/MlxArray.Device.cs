@@ -14,23 +14,23 @@ public sealed unsafe partial class MlxArray
     {
         ThrowIfDisposed();
         if (device == _buffer.Device)
-            return View((int[])_shape.Clone(), (long[])_strides.Clone());
+            return View((int[])_shape.Clone(), (long[]?)_strides?.Clone());
         if (device.Type == DeviceType.Cpu)
             return ToHostCopy();
 
         // To a GPU: from contiguous host memory as it is, else through a packed host copy.
-        using var packedHost = _buffer.IsHost && ShapeMath.IsRowMajor(_shape, _strides) ? null : ToHostCopy();
+        using var packedHost = _buffer.IsHost && IsContiguous ? null : ToHostCopy();
         var source = packedHost ?? this;
         var buffer = NativeBuffer.AllocateOnDevice(device, NBytes);
         try
         {
             using var lease = source.AcquireData();
             Interop.DeviceRuntime.CopyToDevice(device, buffer.Base, source.DataPointer, NBytes);
-            return new MlxArray(buffer, _dtype, (int[])_shape.Clone(), ShapeMath.RowMajorStrides(_shape), 0);
+            return new MlxArray(buffer, _dtype, (int[])_shape.Clone(), null, 0);
         }
         catch
         {
-            buffer.Dispose();
+            buffer.RemoveOwner();
             throw;
         }
     }
@@ -63,6 +63,6 @@ public sealed unsafe partial class MlxArray
         var validated = ShapeMath.Validated(shape, nameof(shape));
         var size = ShapeMath.ElementCount(validated);
         var buffer = NativeBuffer.AllocateOnDevice(device, ShapeMath.ByteCount(size, DtypeInfo.SizeOf(dtype), validated));
-        return new MlxArray(buffer, dtype, validated, ShapeMath.RowMajorStrides(validated), 0);
+        return new MlxArray(buffer, dtype, validated, null, 0);
     }
 }

@@ -11,8 +11,8 @@ public sealed partial class MlxArray
     {
         ThrowIfDisposed();
         int[] resolved = ShapeMath.ResolveReshape(shape ?? [], _shape, _size);
-        if (ShapeMath.IsRowMajor(_shape, _strides))
-            return View(resolved, ShapeMath.RowMajorStrides(resolved));
+        if (_strides is null || ShapeMath.IsRowMajor(_shape, _strides))
+            return View(resolved, null);
 
         var copy = Create(resolved, _dtype);
         unsafe
@@ -39,7 +39,7 @@ public sealed partial class MlxArray
         for (int d = 0; d < permutation.Length; d++)
         {
             shape[d] = _shape[permutation[d]];
-            strides[d] = _strides[permutation[d]];
+            strides[d] = Strides[permutation[d]];
         }
         return View(shape, strides);
     }
@@ -49,6 +49,6 @@ public sealed partial class MlxArray
     internal MlxArray ShareView()
     {
         ThrowIfDisposed();
-        return View((int[])_shape.Clone(), (long[])_strides.Clone());
+        return View((int[])_shape.Clone(), (long[]?)_strides?.Clone());
     }
 }

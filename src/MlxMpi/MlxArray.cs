@@ -20,18 +20,23 @@ namespace MlxMpi;
 public sealed unsafe partial class MlxArray : IDisposable
 {
     private readonly NativeBuffer _buffer;
+    private readonly int _generation;
     private readonly int[] _shape;
-    private readonly long[] _strides;
+    // Null for a contiguous row-major layout (every array that is not a strided view): a gather's result then
+    // costs one shape array, not also a strides array. StridesArray computes them on demand.
+    private long[]? _strides;
     private readonly long _offset;
     private readonly long _size;
     private readonly Dtype _dtype;
     private ReadOnlyCollection<int>? _shapeView;
     private int _disposed;
 
-    /// <summary>Wraps <paramref name="buffer"/>, whose owner count already includes this array.</summary>
-    private MlxArray(NativeBuffer buffer, Dtype dtype, int[] shape, long[] strides, long offset)
+    /// <summary>Wraps <paramref name="buffer"/>, whose owner count already includes this array. Null
+    /// <paramref name="strides"/> means row-major.</summary>
+    private MlxArray(NativeBuffer buffer, Dtype dtype, int[] shape, long[]? strides, long offset)
     {
         _buffer = buffer;
+        _generation = buffer.Generation;
         _dtype = dtype;
         _shape = shape;
         _strides = strides;
@@ -111,8 +116,11 @@ public sealed unsafe partial class MlxArray : IDisposable
     /// <summary>The strides in elements, one per dimension, not a copy.</summary>
     internal long[] StridesArray
     {
-        get { ThrowIfDisposed(); return _strides; }
+        get { ThrowIfDisposed(); return Strides; }
     }
+
+    /// <summary>The strides, made on first use for a row-major array (a benign race: every thread makes the same).</summary>
+    private long[] Strides => _strides ??= ShapeMath.RowMajorStrides(_shape);
 
     /// <summary>Where the first logical element is, in elements from the start of the memory.</summary>
     internal long ElementOffset
@@ -124,7 +132,7 @@ public sealed unsafe partial class MlxArray : IDisposable
     /// <see cref="NBytes"/> describe them as one block. Empty and 1-element arrays always do.</summary>
     internal bool IsContiguous
     {
-        get { ThrowIfDisposed(); return ShapeMath.IsRowMajor(_shape, _strides); }
+        get { ThrowIfDisposed(); return _strides is null || ShapeMath.IsRowMajor(_shape, _strides); }
     }
 
     /// <summary>The address of the first logical element.</summary>
@@ -145,7 +153,7 @@ public sealed unsafe partial class MlxArray : IDisposable
     internal BufferLease AcquireData()
     {
         ThrowIfDisposed();
-        return new BufferLease(_buffer);
+        return new BufferLease(_buffer, _generation);
     }
 
     /// <summary>Writes the <see cref="NBytes"/> bytes of the elements, in logical row-major order, whatever the
@@ -156,23 +164,36 @@ public sealed unsafe partial class MlxArray : IDisposable
     private void CopyElements(long start, long count, byte* destination)
     {
         ThrowIfDisposed();
-        using var lease = new BufferLease(_buffer);
+        using var lease = new BufferLease(_buffer, _generation);
         int elementSize = ElementSize;
         if (_buffer.IsHost)
         {
+            if (_strides is null)
+            {
+                // Row-major: one block copy, without making the strides.
+                Buffer.MemoryCopy(lease.Base + (_offset + start) * elementSize, destination, count * elementSize, count * elementSize);
+                return;
+            }
             StridedCopy.Copy(lease.Base + _offset * elementSize, _shape, _strides, elementSize, start, count, destination);
             return;
         }
         // Device memory is not readable from the host: bring the whole allocation over, then read it as usual.
-        using var host = NativeBuffer.Allocate(_buffer.ByteLength);
-        Interop.DeviceRuntime.CopyToHost(_buffer.Device, host.Base, lease.Base, _buffer.ByteLength);
-        StridedCopy.Copy(host.Base + _offset * elementSize, _shape, _strides, elementSize, start, count, destination);
+        var host = NativeBuffer.Allocate(_buffer.ByteLength);
+        try
+        {
+            Interop.DeviceRuntime.CopyToHost(_buffer.Device, host.Base, lease.Base, _buffer.ByteLength);
+            StridedCopy.Copy(host.Base + _offset * elementSize, _shape, Strides, elementSize, start, count, destination);
+        }
+        finally
+        {
+            host.RemoveOwner();
+        }
     }
 
     /// <summary>A new array over the same memory with another layout.</summary>
-    private MlxArray View(int[] shape, long[] strides)
+    private MlxArray View(int[] shape, long[]? strides)
     {
-        _buffer.AddOwner();
+        _buffer.AddOwner(_generation);
         return new MlxArray(_buffer, _dtype, shape, strides, _offset);
     }
 }

@@ -84,7 +84,7 @@ internal static unsafe class AllGatherOperation
                 {
                     // Everything that can fail locally happens before the header phase, so that a failure is
                     // announced in the header instead of leaving the other ranks waiting in the data phase.
-                    result = output ?? MlxArray.Allocate(ResultShape(x!.ShapeArray, group.Size), x.Dtype, x.Device);
+                    result = output ?? MlxArray.AllocateWithOwnedShape(ResultShape(x!.ShapeArray, group.Size), x.Dtype, x.Device);
                     inlinePayload = HeaderSlot.WriteCall(header.Outgoing, op, seq, x!.Dtype, x.ShapeArray, x.NBytes, x.Device.Type);
                     if (inlinePayload is not null)
                         x.CopyLogicalBytesTo(inlinePayload);

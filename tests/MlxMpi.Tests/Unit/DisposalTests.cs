@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using NUnit.Framework;
 
 namespace MlxMpi.Tests.Unit;
@@ -66,7 +65,7 @@ public class DisposalTests
         var view = array.Transpose();
         var reshaped = array.Reshape(3, 10);
         array.Dispose();
-        Assert.That(BufferOf(view).IsClosed, Is.False);
+        Assert.That(BufferOf(view).IsReleased, Is.False);
         Assert.That(view.ToArray<double>(), Is.EqualTo(Expected.Transpose(data, [5, 6], [1, 0])));
         Assert.That(reshaped.ToArray<double>(), Is.EqualTo(data));
 
@@ -74,9 +73,9 @@ public class DisposalTests
         using (var again = view.Transpose())
             Assert.That(again.ToArray<double>(), Is.EqualTo(data));
         view.Dispose();
-        Assert.That(BufferOf(reshaped).IsClosed, Is.False);
+        Assert.That(BufferOf(reshaped).IsReleased, Is.False);
         reshaped.Dispose();
-        Assert.That(BufferOf(reshaped).IsClosed, Is.True, "the last owner frees the memory");
+        Assert.That(BufferOf(reshaped).IsReleased, Is.True, "the last owner frees the memory");
     }
 
     [Test]
@@ -98,13 +97,13 @@ public class DisposalTests
             }
         });
         Assert.That(failures, Is.Zero);
-        Assert.That(BufferOf(array).IsClosed, Is.False);
+        Assert.That(BufferOf(array).IsReleased, Is.False);
         array.Dispose();
-        Assert.That(BufferOf(array).IsClosed, Is.True);
+        Assert.That(BufferOf(array).IsReleased, Is.True);
     }
 
     // The buffer is private; reflection lets the test see when the memory is released.
-    private static SafeHandle BufferOf(MlxArray array) =>
-        (SafeHandle)typeof(MlxArray).GetField("_buffer", System.Reflection.BindingFlags.Instance |
+    private static NativeBuffer BufferOf(MlxArray array) =>
+        (NativeBuffer)typeof(MlxArray).GetField("_buffer", System.Reflection.BindingFlags.Instance |
                                                          System.Reflection.BindingFlags.NonPublic)!.GetValue(array)!;
 }
