@@ -103,13 +103,13 @@ public sealed unsafe class Group : IDisposable
     {
         if (badColor is null)
         {
-            var payload = HeaderSlot.WriteCall(header!.Outgoing, CollectiveOp.Split, seq, default, [], 2 * sizeof(int));
+            var payload = header!.WriteCall(CollectiveOp.Split, seq, default, [], 2 * sizeof(int));
             ((int*)payload)[0] = color;
             ((int*)payload)[1] = key;
         }
         else
         {
-            HeaderSlot.WriteFailure(header!.Outgoing, CollectiveOp.Split, seq, badColor.Message);
+            header!.WriteFailure(CollectiveOp.Split, seq, badColor.Message);
         }
         header.Swap(comm!);
         header.RequireAgreement(CollectiveOp.Split, seq, badColor);

@@ -24,6 +24,7 @@ internal static class ScenarioTable
         new("empty_dim0", EmptyDim0.Run),
         new("tiny_payloads", TinyPayloads.Run),
         new("inline_boundary", InlineBoundary.Run),
+        new("many_dims", ManyDims.Run),
         new("large_payload", LargePayload.Run),
         new("mismatch_dim0", MismatchDim0.Run),
         new("mismatch_trailing_dim", MismatchTrailingDim.Run),

@@ -85,7 +85,7 @@ internal static unsafe class AllGatherOperation
                     // Everything that can fail locally happens before the header phase, so that a failure is
                     // announced in the header instead of leaving the other ranks waiting in the data phase.
                     result = output ?? MlxArray.AllocateWithOwnedShape(ResultShape(x!.ShapeArray, group.Size), x.Dtype, x.Device);
-                    inlinePayload = HeaderSlot.WriteCall(header.Outgoing, op, seq, x!.Dtype, x.ShapeArray, x.NBytes, x.Device.Type);
+                    inlinePayload = header.WriteCall(op, seq, x!.Dtype, x.ShapeArray, x.NBytes, x.Device.Type);
                     if (inlinePayload is not null)
                         x.CopyLogicalBytesTo(inlinePayload);
                     else if (!x.IsContiguous)
@@ -101,7 +101,7 @@ internal static unsafe class AllGatherOperation
                 }
             }
             if (failure is not null)
-                HeaderSlot.WriteFailure(header.Outgoing, op, seq, failure.Message);
+                header.WriteFailure(op, seq, failure.Message);
 
             try
             {

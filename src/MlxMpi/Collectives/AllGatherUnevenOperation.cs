@@ -42,7 +42,7 @@ internal static unsafe class AllGatherUnevenOperation
                         x = staged = x.ToHost();
                     // A 0-d input counts as one row.
                     ReadOnlySpan<int> shape = x!.Ndim == 0 ? [1] : x.ShapeArray;
-                    var inlinePayload = HeaderSlot.WriteCall(header.Outgoing, op, seq, x.Dtype, shape, x.NBytes);
+                    var inlinePayload = header.WriteCall(op, seq, x.Dtype, shape, x.NBytes);
                     if (inlinePayload is not null)
                         x.CopyLogicalBytesTo(inlinePayload);
                     else if (!x.IsContiguous)
@@ -54,7 +54,7 @@ internal static unsafe class AllGatherUnevenOperation
                 }
             }
             if (failure is not null)
-                HeaderSlot.WriteFailure(header.Outgoing, op, seq, failure.Message);
+                header.WriteFailure(op, seq, failure.Message);
 
             try
             {

@@ -4,12 +4,21 @@ namespace MlxMpi.Collectives;
 
 /// <summary>
 /// One group's header phase: its slots (allocated once per group, pinned, so the hot path allocates nothing),
-/// the one MPI_Allgather that swaps them, and the verdict every rank reaches alike from what it received.
+/// the one MPI_Allgather that swaps them, the second round for descriptions too long for a slot, and the verdict
+/// every rank reaches alike from what it received.
 /// </summary>
 internal sealed unsafe class HeaderExchange
 {
     private readonly byte[] slots;
     private readonly int size;
+
+    // The rare second round: this rank's whole description when it does not fit in its slot, and what every rank
+    // sent in that round. Grown on demand; the common case never touches them.
+    private byte[] extendedOutgoing = [];
+    private int extendedOutgoingLength;
+    private byte[] extendedReceived = [];
+    private int extendedStride; // 0: the slots are the descriptions
+    private byte[]? agreement;
 
     internal HeaderExchange(int size)
     {
@@ -19,28 +28,106 @@ internal sealed unsafe class HeaderExchange
     }
 
     /// <summary>This rank's outgoing slot.</summary>
-    internal byte* Outgoing => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref slots[0]);
+    private byte* Outgoing => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref slots[0]);
 
-    /// <summary>The slot rank <paramref name="rank"/> sent, valid after <see cref="Swap"/>.</summary>
-    internal byte* Received(int rank) => Outgoing + (rank + 1) * HeaderSlot.Size;
+    private byte* SlotOf(int rank) => Outgoing + (rank + 1) * HeaderSlot.Size;
 
-    /// <summary>The header collective itself. Caller holds <see cref="MpiRuntime.CallLock"/>.</summary>
-    internal void Swap(CommHandle comm) =>
-        NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, Outgoing, Received(0), HeaderSlot.Size, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
+    /// <summary>The description rank <paramref name="rank"/> sent, valid after <see cref="Swap"/>.</summary>
+    internal byte* Received(int rank) =>
+        extendedStride == 0
+            ? SlotOf(rank)
+            : (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref extendedReceived[0]) + rank * extendedStride;
+
+    /// <summary>How many bytes each description in <see cref="Received"/> arrived in.</summary>
+    internal int Capacity => extendedStride == 0 ? HeaderSlot.Size : extendedStride;
+
+    /// <summary>Whether rank <paramref name="rank"/>'s description is this protocol's and can be read safely.</summary>
+    internal bool IsWellFormed(int rank) => HeaderSlot.IsWellFormed(Received(rank), Capacity);
+
+    /// <summary>Describes this rank's call; returns where an inline payload goes, or null (see <see cref="HeaderSlot.WriteCall"/>).</summary>
+    internal byte* WriteCall(CollectiveOp op, long sequence, Dtype dtype, ReadOnlySpan<int> shape, long payloadBytes,
+                             DeviceType deviceType = DeviceType.Cpu)
+    {
+        if (!HeaderSlot.IsExtendedCall(shape.Length))
+        {
+            extendedOutgoingLength = 0;
+            return HeaderSlot.WriteCall(Outgoing, op, sequence, dtype, shape, payloadBytes, deviceType);
+        }
+        var length = HeaderSlot.DescriptionBytes(shape.Length);
+        fixed (byte* full = GrowOutgoing(length))
+        {
+            HeaderSlot.WriteCall(full, op, sequence, dtype, shape, payloadBytes, deviceType);
+            Buffer.MemoryCopy(full, Outgoing, HeaderSlot.Size, HeaderSlot.Size);
+        }
+        extendedOutgoingLength = length;
+        return null;
+    }
+
+    /// <summary>Describes a local failure of this rank's call, to be announced to the other ranks.</summary>
+    internal void WriteFailure(CollectiveOp op, long sequence, string message)
+    {
+        fixed (byte* full = GrowOutgoing(HeaderSlot.MaxFailureBytes))
+        {
+            var length = HeaderSlot.WriteFailure(full, op, sequence, message);
+            Buffer.MemoryCopy(full, Outgoing, HeaderSlot.Size, Math.Min(length, HeaderSlot.Size));
+            extendedOutgoingLength = length > HeaderSlot.Size ? length : 0;
+        }
+    }
+
+    private byte[] GrowOutgoing(int length)
+    {
+        if (extendedOutgoing.Length < length)
+            extendedOutgoing = new byte[Math.Max(length, 2 * extendedOutgoing.Length)];
+        return extendedOutgoing;
+    }
+
+    /// <summary>
+    /// The header collective itself: one MPI_Allgather of the slots and, only when some rank's description did not
+    /// fit in its slot, a second one of whole descriptions. Every rank learns from the first round alone whether
+    /// and how large the second is. Caller holds <see cref="MpiRuntime.CallLock"/>.
+    /// </summary>
+    internal void Swap(CommHandle comm)
+    {
+        extendedStride = 0;
+        NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, Outgoing, SlotOf(0), HeaderSlot.Size, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
+        var longest = 0;
+        for (var rank = 0; rank < size; rank++)
+            longest = Math.Max(longest, HeaderSlot.ExtensionBytesOf(SlotOf(rank)));
+        if (longest > 0)
+            SwapWholeDescriptions((Math.Max(longest, HeaderSlot.Size) + 7) & ~7, comm);
+    }
+
+    private void SwapWholeDescriptions(int stride, CommHandle comm)
+    {
+        // Every rank sends its whole description padded to the stride: the long one, or its slot as it is.
+        var send = new byte[stride];
+        if (extendedOutgoingLength > 0)
+            extendedOutgoing.AsSpan(0, extendedOutgoingLength).CopyTo(send);
+        else
+            new ReadOnlySpan<byte>(Outgoing, HeaderSlot.Size).CopyTo(send);
+        if (extendedReceived.Length < (long)stride * size)
+            extendedReceived = GC.AllocateUninitializedArray<byte>(checked(stride * size), pinned: true);
+        fixed (byte* source = send)
+            NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, source, Received0(), stride, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
+        extendedStride = stride;
+    }
+
+    private byte* Received0() => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref extendedReceived[0]);
 
     /// <summary>
     /// Throws on every rank unless all ranks described the same call and none failed locally. A rank that failed
     /// throws its own exception (<paramref name="localFailure"/>); the others throw a CollectiveMismatchException
-    /// naming it. The messages are built only from the exchanged slots, so they are the same on every rank.
+    /// naming it. The messages are built only from the exchanged descriptions, so they are the same on every rank.
     /// </summary>
     internal void RequireAgreement(CollectiveOp op, long sequence, Exception? localFailure)
     {
         List<int>? failed = null;
-        var first = Received(0);
+        var allWellFormed = true;
         for (var rank = 0; rank < size; rank++)
         {
-            var slot = Received(rank);
-            if (HeaderSlot.IsWellFormed(slot) && HeaderSlot.Failed(slot))
+            if (!IsWellFormed(rank))
+                allWellFormed = false;
+            else if (HeaderSlot.Failed(Received(rank)))
                 (failed ??= []).Add(rank);
         }
         if (failed is not null)
@@ -52,9 +139,12 @@ internal sealed unsafe class HeaderExchange
 
         List<int>? differing = null;
         var rowsMayDiffer = op == CollectiveOp.AllGatherUneven;
+        var first = Received(0);
+        var firstReadable = allWellFormed || IsWellFormed(0);
         for (var rank = 1; rank < size; rank++)
         {
-            if (!HeaderSlot.SameCall(first, Received(rank), rowsMayDiffer))
+            var readable = firstReadable && (allWellFormed || IsWellFormed(rank));
+            if (!readable || !HeaderSlot.SameCall(first, Received(rank), rowsMayDiffer))
                 (differing ??= []).Add(rank);
         }
         if (differing is not null)
@@ -86,16 +176,19 @@ internal sealed unsafe class HeaderExchange
 
     /// <summary>
     /// A second, one-byte round for work that can fail locally only after the header phase (allocating a result
-    /// whose size the header revealed): returns the ranks that failed, the same list on every rank.
+    /// whose size the header revealed): returns the ranks that failed, the same list on every rank. Uses its own
+    /// buffer, so the descriptions stay readable afterwards.
     /// </summary>
     internal List<int>? AgreeOnLocalSuccess(CommHandle comm, bool succeeded)
     {
-        *Outgoing = succeeded ? (byte)1 : (byte)0;
-        NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, Outgoing, Received(0), 1, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
+        agreement ??= GC.AllocateUninitializedArray<byte>(size + 1, pinned: true);
+        var flags = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref agreement[0]);
+        flags[size] = succeeded ? (byte)1 : (byte)0;
+        NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, flags + size, flags, 1, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
         List<int>? failed = null;
         for (var rank = 0; rank < size; rank++)
         {
-            if (Received(0)[rank] == 0)
+            if (flags[rank] == 0)
                 (failed ??= []).Add(rank);
         }
         return failed;

@@ -27,7 +27,7 @@ internal static unsafe class MismatchMessage
         for (var rank = 1; rank < size; rank++)
         {
             var slot = slots.Received(rank);
-            desync |= !HeaderSlot.IsWellFormed(slot) || HeaderSlot.OpOf(slot) != HeaderSlot.OpOf(first)
+            desync |= !slots.IsWellFormed(rank) || !slots.IsWellFormed(0) || HeaderSlot.OpOf(slot) != HeaderSlot.OpOf(first)
                       || HeaderSlot.SequenceOf(slot) != HeaderSlot.SequenceOf(first);
         }
 
@@ -35,7 +35,9 @@ internal static unsafe class MismatchMessage
         var groups = new List<(string Description, List<int> Ranks)>();
         for (var rank = 0; rank < size; rank++)
         {
-            var description = Describe(slots.Received(rank), desync);
+            var description = slots.IsWellFormed(rank)
+                ? Describe(slots.Received(rank), desync)
+                : $"not speaking MlxMpi header protocol version {HeaderSlot.Version}";
             var index = groups.FindIndex(g => g.Description == description);
             if (index < 0)
                 groups.Add((description, [rank]));
@@ -55,8 +57,6 @@ internal static unsafe class MismatchMessage
 
     private static string Describe(byte* slot, bool withOp)
     {
-        if (!HeaderSlot.IsWellFormed(slot))
-            return $"not speaking MlxMpi header protocol version {HeaderSlot.Version}";
         var input = HeaderSlot.OpOf(slot) == CollectiveOp.Split
             ? ""
             : $"shape {FormatShape(HeaderSlot.ShapeOf(slot))} {DtypeName(HeaderSlot.DtypeOf(slot))}" +

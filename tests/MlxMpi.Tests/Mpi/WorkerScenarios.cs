@@ -20,6 +20,7 @@ public static class WorkerScenarios
         "empty_dim0",
         "tiny_payloads",
         "inline_boundary",
+        "many_dims",
         "large_payload",
         "mismatch_dim0",
         "mismatch_trailing_dim",
