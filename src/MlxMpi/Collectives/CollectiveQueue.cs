@@ -9,11 +9,15 @@ namespace MlxMpi.Collectives;
 /// </summary>
 internal static class CollectiveQueue
 {
-    private static readonly object Gate = new();
+    private static readonly object Gate = new(); // guards Pending and the worker's creation
     private static readonly Queue<QueuedCollective> Pending = new();
     private static readonly SemaphoreSlim Wake = new(0);
     private static Thread? worker;
-    private static bool busy; // a collective runs (inline or on the worker), or the worker is about to drain
+    // 1 while a collective runs (inline or on the worker) or the worker has been woken to drain. Changed with
+    // Interlocked only: the inline fast path is one compare-exchange and one exchange, not two Monitor sections
+    // (~26 ns of an 8-byte gather's ~200). Whoever moves it from 0 to 1 for queued work wakes the worker.
+    private static int busy;
+    private static int pendingCount; // Pending.Count, readable without the lock
 
     /// <summary>
     /// Runs <paramref name="work"/> in order. The work receives null, or the exception to announce to the other ranks
@@ -45,35 +49,36 @@ internal static class CollectiveQueue
         lock (Gate)
         {
             Pending.Enqueue(item);
+            Interlocked.Increment(ref pendingCount);
             worker ??= StartWorker();
-            if (!busy)
-            {
-                busy = true;
-                Wake.Release();
-            }
         }
+        // The count is raised before busy is tested (both full fences), and a finishing collective clears busy
+        // before it tests the count: one of the two always sees the other, so the item is never stranded.
+        if (Interlocked.CompareExchange(ref busy, 1, 0) == 0)
+            Wake.Release();
         return item.Task;
     }
 
     private static bool TryEnterInline()
     {
-        lock (Gate)
-        {
-            if (busy || Pending.Count > 0)
-                return false;
-            busy = true;
+        if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+            return false;
+        if (Volatile.Read(ref pendingCount) == 0)
             return true;
-        }
+        // Queued work that was started earlier (its owner saw busy set and left it to us): it goes first, so hand
+        // the queue to the worker (busy stays set for it) and queue behind it.
+        Wake.Release();
+        return false;
     }
 
-    private static void ExitInline()
+    private static void ExitInline() => ReleaseBusy();
+
+    /// <summary>Clears busy; if work was queued meanwhile, takes busy back for it and wakes the worker.</summary>
+    private static void ReleaseBusy()
     {
-        lock (Gate)
-        {
-            busy = Pending.Count > 0;
-            if (busy)
-                Wake.Release(); // hand the queue that built up meanwhile to the worker
-        }
+        Interlocked.Exchange(ref busy, 0);
+        if (Volatile.Read(ref pendingCount) > 0 && Interlocked.CompareExchange(ref busy, 1, 0) == 0)
+            Wake.Release();
     }
 
     private static Thread StartWorker()
@@ -93,14 +98,16 @@ internal static class CollectiveQueue
                 QueuedCollective? item;
                 lock (Gate)
                 {
-                    if (!Pending.TryDequeue(out item))
-                    {
-                        busy = false;
-                        break;
-                    }
+                    if (Pending.TryDequeue(out item))
+                        Interlocked.Decrement(ref pendingCount);
                 }
+                if (item is null)
+                    break;
                 item.Execute();
             }
+            // Busy is released only here, after the queue ran dry; ReleaseBusy wakes this loop again if work
+            // arrived in between.
+            ReleaseBusy();
         }
     }
 }

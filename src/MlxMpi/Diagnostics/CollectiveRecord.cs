@@ -19,9 +19,10 @@ internal struct CollectiveRecord
     internal int Ndim;
     internal long Bytes; // this rank's contribution
     internal Dims Shape;
-    internal long StartTimestamp;
+    internal long StartTimestamp; // Stopwatch ticks; 0 when the collective was not timed (nobody needed durations)
     internal long EndTimestamp;
     internal bool Failed;
+    internal long Ordinal; // how many collectives this process completed before this one: tells two records apart
 
     [InlineArray(ShapeCapacity)]
     internal struct Dims
@@ -29,7 +30,7 @@ internal struct CollectiveRecord
         private int first;
     }
 
-    internal static CollectiveRecord Start(Group group, CollectiveOp op, long sequence, MlxArray? input)
+    internal static CollectiveRecord Start(Group group, CollectiveOp op, long sequence, MlxArray? input, long startTimestamp)
     {
         var record = new CollectiveRecord
         {
@@ -38,7 +39,7 @@ internal struct CollectiveRecord
             GroupRank = group.Rank,
             GroupSize = group.Size,
             GroupId = group.Id,
-            StartTimestamp = Stopwatch.GetTimestamp(),
+            StartTimestamp = startTimestamp,
         };
         if (input is { IsDisposed: false })
         {
@@ -53,7 +54,9 @@ internal struct CollectiveRecord
         return record;
     }
 
-    internal readonly TimeSpan Elapsed(long now) => Stopwatch.GetElapsedTime(StartTimestamp, now);
+    internal readonly bool IsTimed => StartTimestamp != 0;
+
+    internal readonly TimeSpan Elapsed(long now) => IsTimed ? Stopwatch.GetElapsedTime(StartTimestamp, now) : TimeSpan.Zero;
 
     /// <summary>"AllGather #17 on group rank 2 of 3, shape (4, 3) float32".</summary>
     internal readonly string Describe()

@@ -33,6 +33,7 @@ internal static unsafe class CollectiveWatchdog
             lock (Gate)
             {
                 timeout = value;
+                FlightRecorder.TimedForWatchdog = value != System.Threading.Timeout.InfiniteTimeSpan;
                 timer?.Dispose();
                 timer = null;
                 if (value == System.Threading.Timeout.InfiniteTimeSpan)
@@ -61,7 +62,7 @@ internal static unsafe class CollectiveWatchdog
         var limit = Timeout;
         if (limit == System.Threading.Timeout.InfiniteTimeSpan || !FlightRecorder.TryGetCurrent(out var record))
             return;
-        var elapsed = record.Elapsed(Stopwatch.GetTimestamp());
+        var elapsed = FlightRecorder.ElapsedOf(record, Stopwatch.GetTimestamp());
         if (elapsed <= limit || Interlocked.Exchange(ref fired, 1) != 0)
             return;
         // One write: reports of several ranks share mpiexec's stderr and must not interleave mid-line.
@@ -88,8 +89,8 @@ internal static unsafe class CollectiveWatchdog
         text.AppendLine($"  last {recent.Length} collectives completed on this rank (oldest first):");
         foreach (var done in recent)
         {
-            var took = Stopwatch.GetElapsedTime(done.StartTimestamp, done.EndTimestamp);
-            text.AppendLine($"    {done.Describe()}: {took.TotalMilliseconds:F3} ms{(done.Failed ? ", threw" : "")}");
+            var took = done.IsTimed ? $": {Stopwatch.GetElapsedTime(done.StartTimestamp, done.EndTimestamp).TotalMilliseconds:F3} ms" : "";
+            text.AppendLine($"    {done.Describe()}{took}{(done.Failed ? ", threw" : "")}");
         }
         text.AppendLine($"  ending the job with MPI_Abort(MPI_COMM_WORLD, {AbortExitCode})");
         return text.ToString();

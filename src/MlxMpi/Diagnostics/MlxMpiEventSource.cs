@@ -30,7 +30,9 @@ internal sealed class MlxMpiEventSource : EventSource
     [NonEvent]
     internal void CollectiveStarted(in CollectiveRecord record)
     {
-        Interlocked.Increment(ref started);
+        // Plain increments: collectives are recorded by one thread at a time (under the MPI lock); the polling
+        // counters read with Volatile.Read, and 64-bit reads do not tear on the 64-bit platforms MlxMpi runs on.
+        Volatile.Write(ref started, started + 1);
         if (IsEnabled(EventLevel.Informational, Keywords.Collectives))
             CollectiveStart(record.GroupRank, record.GroupSize, record.Op.ToString(), record.Sequence, record.Bytes,
                             record.HasInput ? DtypeInfo.NameOf(record.Dtype) : "", record.ShapeText());
@@ -40,14 +42,16 @@ internal sealed class MlxMpiEventSource : EventSource
     [NonEvent]
     internal void CollectiveEnded(in CollectiveRecord record, double milliseconds)
     {
-        Interlocked.Increment(ref completed);
+        Volatile.Write(ref completed, completed + 1);
         if (record.Failed)
-            Interlocked.Increment(ref failed);
+            Volatile.Write(ref failed, failed + 1);
         else
-            Interlocked.Add(ref bytes, record.Bytes * record.GroupSize);
-        latency?.WriteMetric(milliseconds);
+            Volatile.Write(ref bytes, bytes + record.Bytes * record.GroupSize);
+        if (!double.IsNaN(milliseconds))
+            latency?.WriteMetric(milliseconds);
         if (IsEnabled(EventLevel.Informational, Keywords.Collectives))
-            CollectiveStop(record.GroupRank, record.GroupSize, record.Op.ToString(), record.Sequence, milliseconds, record.Failed);
+            CollectiveStop(record.GroupRank, record.GroupSize, record.Op.ToString(), record.Sequence,
+                           double.IsNaN(milliseconds) ? 0 : milliseconds, record.Failed);
     }
 
     [Event(1, Level = EventLevel.Informational, Keywords = Keywords.Collectives, Opcode = EventOpcode.Start, Task = Tasks.Collective,
@@ -70,20 +74,20 @@ internal sealed class MlxMpiEventSource : EventSource
         if (command.Command != EventCommand.Enable)
             return;
         // Counters are created on first enable only: a process nobody watches pays nothing for them.
-        gatherRate ??= new IncrementingPollingCounter("gathers-per-second", this, () => Interlocked.Read(ref completed))
+        gatherRate ??= new IncrementingPollingCounter("gathers-per-second", this, () => Volatile.Read(ref completed))
             { DisplayName = "Collectives completed", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
-        byteRate ??= new IncrementingPollingCounter("bytes-per-second", this, () => Interlocked.Read(ref bytes))
+        byteRate ??= new IncrementingPollingCounter("bytes-per-second", this, () => Volatile.Read(ref bytes))
             { DisplayName = "Bytes gathered", DisplayUnits = "B", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
-        errorCount ??= new IncrementingPollingCounter("errors", this, () => Interlocked.Read(ref failed))
+        errorCount ??= new IncrementingPollingCounter("errors", this, () => Volatile.Read(ref failed))
             { DisplayName = "Collectives that threw" };
         latency ??= new EventCounter("mean-latency", this) { DisplayName = "Collective latency", DisplayUnits = "ms" };
-        inFlight ??= new PollingCounter("collectives-in-flight", this, () => Interlocked.Read(ref started) - Interlocked.Read(ref completed))
+        inFlight ??= new PollingCounter("collectives-in-flight", this, () => Volatile.Read(ref started) - Volatile.Read(ref completed))
             { DisplayName = "Collectives in flight" };
         // Where this rank is now: what mlxmpi-diag's status compares across the ranks of a job.
         currentSequence ??= new PollingCounter("current-sequence", this,
             () => FlightRecorder.TryGetCurrent(out var r) ? r.Sequence : -1) { DisplayName = "Sequence number of the collective in progress (-1: none)" };
         currentElapsed ??= new PollingCounter("current-elapsed-ms", this,
-            () => FlightRecorder.TryGetCurrent(out var r) ? r.Elapsed(System.Diagnostics.Stopwatch.GetTimestamp()).TotalMilliseconds : 0)
+            () => FlightRecorder.TryGetCurrent(out var r) ? FlightRecorder.ElapsedOf(r, System.Diagnostics.Stopwatch.GetTimestamp()).TotalMilliseconds : 0)
             { DisplayName = "Time in the collective in progress", DisplayUnits = "ms" };
         lastCompletedSequence ??= new PollingCounter("last-completed-sequence", this,
             () => FlightRecorder.RecentlyCompleted() is { Length: > 0 } done ? done[^1].Sequence : -1)
