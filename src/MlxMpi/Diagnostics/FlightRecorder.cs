@@ -15,10 +15,13 @@ internal static class FlightRecorder
 {
     internal const int Capacity = 16;
 
-    private static readonly CollectiveRecord[] Completed = new CollectiveRecord[Capacity];
+    // One slot more than the history: the collective in progress is written into the slot after the newest
+    // completed one, so it never overwrites a record the history still shows.
+    private static readonly CollectiveRecord[] Ring = new CollectiveRecord[Capacity + 1];
     private static int version; // odd while the writer changes the fields below
     private static long completedCount;
-    private static CollectiveRecord current;
+    private static long failedCount;
+    private static long bytesGathered;
     private static bool inCollective;
     private static volatile bool timedForWatchdog;
     private static readonly object FirstSeenGate = new();
@@ -36,13 +39,25 @@ internal static class FlightRecorder
     /// <summary>Marks the start of a collective; dispose the scope when it ends (normally or by an exception).</summary>
     internal static Scope Begin(Group group, CollectiveOp op, long sequence, MlxArray? input)
     {
-        var record = CollectiveRecord.Start(group, op, sequence, input, Timed ? Stopwatch.GetTimestamp() : 0);
-        record.Ordinal = completedCount;
+        var start = Timed ? Stopwatch.GetTimestamp() : 0;
+        var usable = input is { IsDisposed: false };
         BeginWrite();
-        current = record;
+        // The record in progress is the ring slot the next completed one goes to: written in place, never copied.
+        ref var record = ref Ring[completedCount % Ring.Length];
+        record.Op = op;
+        record.Sequence = sequence;
+        record.Group = group;
+        record.Shape = usable ? input!.ShapeArray : null;
+        record.Dtype = usable ? input!.Dtype : default;
+        record.Bytes = usable ? input!.NBytes : 0;
+        record.StartTimestamp = start;
+        record.EndTimestamp = 0;
+        record.Failed = false;
+        record.Ordinal = completedCount;
         inCollective = true;
         EndWrite();
-        MlxMpiEventSource.Log.CollectiveStarted(record);
+        if (MlxMpiEventSource.Log.IsEnabled())
+            MlxMpiEventSource.Log.CollectiveStarted(record);
         return new Scope(true);
     }
 
@@ -55,7 +70,7 @@ internal static class FlightRecorder
             var before = Volatile.Read(ref version);
             if ((before & 1) == 0)
             {
-                record = current;
+                record = Ring[completedCount % Ring.Length];
                 var busy = inCollective;
                 Interlocked.MemoryBarrier(); // the copies above must be done before the version is read again
                 if (Volatile.Read(ref version) == before)
@@ -98,7 +113,7 @@ internal static class FlightRecorder
                 var count = (int)Math.Min(total, Capacity);
                 var result = new CollectiveRecord[count];
                 for (var i = 0; i < count; i++)
-                    result[i] = Completed[(total - count + i) % Capacity];
+                    result[i] = Ring[(total - count + i) % Ring.Length];
                 Interlocked.MemoryBarrier();
                 if (Volatile.Read(ref version) == before)
                     return result;
@@ -111,21 +126,44 @@ internal static class FlightRecorder
     internal static void MarkFailed()
     {
         BeginWrite();
-        current.Failed = true;
+        Ring[completedCount % Ring.Length].Failed = true;
         EndWrite();
     }
 
     private static void End()
     {
-        var now = current.StartTimestamp != 0 ? Stopwatch.GetTimestamp() : 0;
+        ref var record = ref Ring[completedCount % Ring.Length];
+        var now = record.StartTimestamp != 0 ? Stopwatch.GetTimestamp() : 0;
         BeginWrite();
-        current.EndTimestamp = now;
-        Completed[completedCount % Capacity] = current;
+        record.EndTimestamp = now;
         completedCount++;
         inCollective = false;
-        var ended = current;
+        if (record.Failed)
+            failedCount++;
+        else
+            bytesGathered += record.Bytes * record.Group.Size;
         EndWrite();
-        MlxMpiEventSource.Log.CollectiveEnded(ended, now == 0 ? double.NaN : Stopwatch.GetElapsedTime(ended.StartTimestamp, now).TotalMilliseconds);
+        if (MlxMpiEventSource.Log.IsEnabled())
+            MlxMpiEventSource.Log.CollectiveEnded(record, now == 0 ? double.NaN : Stopwatch.GetElapsedTime(record.StartTimestamp, now).TotalMilliseconds);
+    }
+
+    /// <summary>Counts for the EventCounters: collectives started and completed, completed with an exception, and
+    /// bytes gathered by the ones that succeeded (result bytes on this rank).</summary>
+    internal static (long Started, long Completed, long Failed, long Bytes) Totals()
+    {
+        var spinner = new SpinWait();
+        while (true)
+        {
+            var before = Volatile.Read(ref version);
+            if ((before & 1) == 0)
+            {
+                var totals = (completedCount + (inCollective ? 1 : 0), completedCount, failedCount, bytesGathered);
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref version) == before)
+                    return totals;
+            }
+            spinner.SpinOnce();
+        }
     }
 
     // A full fence on the way in: no store of the change may become visible before the version turns odd.

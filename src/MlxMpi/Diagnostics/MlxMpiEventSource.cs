@@ -14,7 +14,6 @@ internal sealed class MlxMpiEventSource : EventSource
     internal const string SourceName = "MlxMpi";
     internal static readonly MlxMpiEventSource Log = new();
 
-    private long started, completed, failed, bytes;
     private IncrementingPollingCounter? gatherRate, byteRate, errorCount;
     private EventCounter? latency;
     private PollingCounter? inFlight, currentSequence, currentElapsed, lastCompletedSequence, worldRank, worldSize;
@@ -26,13 +25,10 @@ internal sealed class MlxMpiEventSource : EventSource
         internal const EventKeywords Collectives = (EventKeywords)1;
     }
 
-    /// <summary>Called by <see cref="FlightRecorder.Begin"/>.</summary>
+    /// <summary>Called by <see cref="FlightRecorder.Begin"/> while the source is enabled (the counters come from the recorder).</summary>
     [NonEvent]
     internal void CollectiveStarted(in CollectiveRecord record)
     {
-        // Plain increments: collectives are recorded by one thread at a time (under the MPI lock); the polling
-        // counters read with Volatile.Read, and 64-bit reads do not tear on the 64-bit platforms MlxMpi runs on.
-        Volatile.Write(ref started, started + 1);
         if (IsEnabled(EventLevel.Informational, Keywords.Collectives))
             CollectiveStart(record.GroupRank, record.GroupSize, record.Op.ToString(), record.Sequence, record.Bytes,
                             record.HasInput ? DtypeInfo.NameOf(record.Dtype) : "", record.ShapeText());
@@ -42,11 +38,6 @@ internal sealed class MlxMpiEventSource : EventSource
     [NonEvent]
     internal void CollectiveEnded(in CollectiveRecord record, double milliseconds)
     {
-        Volatile.Write(ref completed, completed + 1);
-        if (record.Failed)
-            Volatile.Write(ref failed, failed + 1);
-        else
-            Volatile.Write(ref bytes, bytes + record.Bytes * record.GroupSize);
         if (!double.IsNaN(milliseconds))
             latency?.WriteMetric(milliseconds);
         if (IsEnabled(EventLevel.Informational, Keywords.Collectives))
@@ -74,14 +65,14 @@ internal sealed class MlxMpiEventSource : EventSource
         if (command.Command != EventCommand.Enable)
             return;
         // Counters are created on first enable only: a process nobody watches pays nothing for them.
-        gatherRate ??= new IncrementingPollingCounter("gathers-per-second", this, () => Volatile.Read(ref completed))
+        gatherRate ??= new IncrementingPollingCounter("gathers-per-second", this, () => FlightRecorder.Totals().Completed)
             { DisplayName = "Collectives completed", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
-        byteRate ??= new IncrementingPollingCounter("bytes-per-second", this, () => Volatile.Read(ref bytes))
+        byteRate ??= new IncrementingPollingCounter("bytes-per-second", this, () => FlightRecorder.Totals().Bytes)
             { DisplayName = "Bytes gathered", DisplayUnits = "B", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
-        errorCount ??= new IncrementingPollingCounter("errors", this, () => Volatile.Read(ref failed))
+        errorCount ??= new IncrementingPollingCounter("errors", this, () => FlightRecorder.Totals().Failed)
             { DisplayName = "Collectives that threw" };
         latency ??= new EventCounter("mean-latency", this) { DisplayName = "Collective latency", DisplayUnits = "ms" };
-        inFlight ??= new PollingCounter("collectives-in-flight", this, () => Volatile.Read(ref started) - Volatile.Read(ref completed))
+        inFlight ??= new PollingCounter("collectives-in-flight", this, () => FlightRecorder.Totals() is var t ? t.Started - t.Completed : 0)
             { DisplayName = "Collectives in flight" };
         // Where this rank is now: what mlxmpi-diag's status compares across the ranks of a job.
         currentSequence ??= new PollingCounter("current-sequence", this,
