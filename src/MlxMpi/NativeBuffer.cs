@@ -20,9 +20,12 @@ internal sealed unsafe class NativeBuffer
     /// <summary>The alignment of every buffer: a cache line, and enough for any SIMD load and for MPI.</summary>
     public const int Alignment = 64;
 
+    // Owners in the high 32 bits, owners plus leases in the low 32: one atomic add or compare-exchange changes
+    // both, so disposing an array costs one interlocked operation, not two.
+    private const long OneOwner = (1L << 32) + 1;
+    private const long OneLease = 1;
     private byte* _base;
-    private int _owners;
-    private int _references;
+    private long _counts;
     private int _generation;
 
     private NativeBuffer(byte* memory, long capacity, Device device)
@@ -48,7 +51,11 @@ internal sealed unsafe class NativeBuffer
     public int Generation => Volatile.Read(ref _generation);
 
     /// <summary>True once every owner and lease of the current use is gone (the memory is no longer this use's).</summary>
-    public bool IsReleased => Volatile.Read(ref _references) == 0;
+    public bool IsReleased => References(Volatile.Read(ref _counts)) == 0;
+
+    private static int Owners(long counts) => (int)(counts >> 32);
+
+    private static int References(long counts) => (int)counts;
 
     /// <summary>The start of the memory; valid while an owner or a lease holds the buffer.</summary>
     public byte* Base => _base;
@@ -87,68 +94,55 @@ internal sealed unsafe class NativeBuffer
     private void BeginUse(long byteLength)
     {
         ByteLength = byteLength;
-        _owners = 1;
-        // The generation changes before the reference count leaves zero: a stale lease that gets in after that
-        // sees the new generation and backs out.
-        Interlocked.Increment(ref _generation);
-        Volatile.Write(ref _references, 1);
+        // Nobody can hold a reference now, so a plain write; the generation changes before the counts leave
+        // zero (the volatile write below publishes both), so a stale lease that gets in after that sees the new
+        // generation and backs out.
+        _generation++;
+        Volatile.Write(ref _counts, OneOwner);
     }
 
     /// <summary>Registers one more array that uses the buffer.</summary>
     /// <exception cref="ObjectDisposedException">The last owner has already gone.</exception>
     public void AddOwner(int generation)
     {
-        if (!TryAddReference(generation))
+        if (!TryAdd(OneOwner, generation))
             throw new ObjectDisposedException(nameof(MlxArray));
-        int current = Volatile.Read(ref _owners);
-        while (true)
-        {
-            if (current == 0)
-            {
-                Release();
-                throw new ObjectDisposedException(nameof(MlxArray));
-            }
-            int seen = Interlocked.CompareExchange(ref _owners, current + 1, current);
-            if (seen == current)
-                return;
-            current = seen;
-        }
     }
 
     /// <summary>Unregisters an array; the memory is released once no lease is out either.</summary>
-    public void RemoveOwner()
-    {
-        Interlocked.Decrement(ref _owners);
-        Release();
-    }
+    public void RemoveOwner() => Drop(OneOwner);
 
     /// <summary>
     /// Takes a reference for native access to use <paramref name="generation"/> of the buffer; false when that use
     /// has ended (every owner gone, or the memory already handed to another array).
     /// </summary>
-    public bool TryAddReference(int generation)
+    public bool TryAddReference(int generation) => TryAdd(OneLease, generation);
+
+    /// <summary>Drops a lease; the last reference gives the memory back (to the cache, or to the device runtime).</summary>
+    public void Release() => Drop(OneLease);
+
+    private bool TryAdd(long amount, int generation)
     {
-        int current = Volatile.Read(ref _references);
+        long current = Volatile.Read(ref _counts);
         while (true)
         {
-            // Never come back from zero: the memory may already be someone else's.
-            if (current == 0)
+            // Never come back from zero owners: the memory may already be released, or someone else's.
+            if (Owners(current) == 0)
                 return false;
-            int seen = Interlocked.CompareExchange(ref _references, current + 1, current);
+            long seen = Interlocked.CompareExchange(ref _counts, current + amount, current);
             if (seen == current)
                 break;
             current = seen;
         }
-        if (Volatile.Read(ref _generation) == generation && Volatile.Read(ref _owners) > 0)
+        if (Volatile.Read(ref _generation) == generation)
             return true;
-        Release();
+        Drop(amount);
         return false;
     }
 
-    /// <summary>Drops a reference; the last one gives the memory back (to the cache, or to the device runtime).</summary>
-    public void Release()
+    private void Drop(long amount)
     {
-        if (Interlocked.Decrement(ref _references) != 0)
+        if (References(Interlocked.Add(ref _counts, -amount)) != 0)
             return;
         if (IsHost)
         {

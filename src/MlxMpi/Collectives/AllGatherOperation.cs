@@ -107,8 +107,10 @@ internal static unsafe class AllGatherOperation
             {
                 header.Swap(group.Comm);
                 header.RequireAgreement(op, seq, failure);
-                // The leases keep both buffers alive for the native calls even if the caller drops or disposes them.
-                using var resultLease = result!.AcquireData();
+                // The leases keep the caller's buffers alive for the native calls even if the caller drops or disposes
+                // them meanwhile. A result this call allocated is nobody else's yet, so it needs none.
+                result!.ThrowIfDisposed();
+                using var resultLease = ownsResult ? default : result.AcquireData();
                 if (inlinePayload is not null)
                 {
                     header.CopyInlinePayloads(result.DataPointer);
