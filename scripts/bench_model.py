@@ -8,14 +8,15 @@ bandwidth for the copies an algorithm makes. The algorithm per (ranks, bytes per
 4.1.4's fixed decision for MPI_Allgather (coll/tuned), with its fallbacks: recursive doubling needs
 a power-of-two size (else Bruck), neighbor exchange an even size (else ring).
 
-MlxMpi's gather = header phase (one MPI_Allgather of a fixed 256-byte slot per rank) + data phase
-(one MPI_Allgather of the payload, skipped when the payload fits in the slot: at most 216 bytes for
-a 1-D array) + the managed overhead o (measured on the benchmark machine; negligible across nodes).
+MlxMpi's gather = header phase (one MPI_Allgather of a fixed 64-byte slot per rank; a second round only
+for arrays of more than 8 dimensions, not modelled) + data phase (one MPI_Allgather of the payload,
+skipped when the payload fits in the slot: at most 24 bytes for a 1-D array) + the managed overhead o
+(measured on the benchmark machine; negligible across nodes).
 """
 import argparse
 import math
 
-SLOT = 256       # bytes per rank of the header phase (--slot to evaluate another design)
+SLOT = 64        # bytes per rank of the header phase (--slot to evaluate another design; was 256)
 HEADER_1D = 40   # the 8-byte-aligned header of a 1-D array (32 + 4 bytes): inline payloads get SLOT - 40
 
 # Open MPI 4.1.4 coll/tuned fixed rules for allgather: (ranks below, [(bytes per rank below, algorithm)...]).
@@ -86,11 +87,11 @@ def main():
     parser.add_argument("--alpha-us", type=float, default=2.0, help="latency per message step (us)")
     parser.add_argument("--beta-gbps", type=float, default=12.0, help="link bandwidth per rank (GB/s)")
     parser.add_argument("--gamma-gbps", type=float, default=10.0, help="memcpy bandwidth (GB/s)")
-    parser.add_argument("--overhead-us", type=float, default=0.6,
+    parser.add_argument("--overhead-us", type=float, default=0.3,
                         help="MlxMpi's managed overhead per call (us; AllGather's, measured at 2 ranks)")
-    parser.add_argument("--slot", type=int, default=SLOT, help="header slot bytes per rank (MlxMpi: 256)")
+    parser.add_argument("--slot", type=int, default=SLOT, help="header slot bytes per rank (MlxMpi: 64)")
     parser.add_argument("--ranks", type=int, nargs="+", default=[64, 1024])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[8, 216, 256, 4096, 65536, 1 << 20, 16 << 20, 64 << 20])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[8, 24, 32, 256, 4096, 65536, 1 << 20, 16 << 20, 64 << 20])
     args = parser.parse_args()
     alpha, beta, gamma = args.alpha_us * 1e-6, args.beta_gbps * 1e9, args.gamma_gbps * 1e9
     print(f"alpha = {args.alpha_us} us, beta = {args.beta_gbps} GB/s, gamma = {args.gamma_gbps} GB/s, "

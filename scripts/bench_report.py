@@ -175,14 +175,14 @@ def table(ranks, figures):
     return "\n".join(lines)
 
 
-def model_check(ranks, figures, slot=256, inline=216):
-    """The cost model against one run: MlxMpi = header phase (raw MPI_Allgather of the 256-byte slot) + data phase
-    (raw MPI_Allgather of N, only when N > 216 B, the inline room of a 1-D array) + a managed overhead o. The raw
+def model_check(ranks, figures, slot=64, inline=24):
+    """The cost model against one run: MlxMpi = header phase (raw MPI_Allgather of the 64-byte slot) + data phase
+    (raw MPI_Allgather of N, only when N > 24 B, the inline room of a 1-D array) + a managed overhead o. The raw
     times come from the same run; o is what is left over, and should be small and roughly constant."""
     raw = figures[ranks].get("raw_c", {})
     if slot not in raw:
         return None
-    lines = ["| bytes/rank | raw C (N) us | raw C (256 B) us | model: MPI part us | AllGatherInto us | o (Into) us "
+    lines = ["| bytes/rank | raw C (N) us | raw C (64 B) us | model: MPI part us | AllGatherInto us | o (Into) us "
              "| AllGather us | o (AllGather) us |", "|" + "---:|" * 8]
     for nbytes in sorted(raw):
         mpi_part = raw[slot][0] + (raw[nbytes][0] if nbytes > inline else 0.0)
@@ -298,8 +298,8 @@ def main():
         report += [table(ranks, figures), ""]
         check = model_check(ranks, figures)
         if check:
-            report += ["Cost model check: MPI part = raw C time of the 256-byte header slot + raw C time of N when "
-                       "N > 216 B (inline payloads need no data phase); o = measured - MPI part.", "", check, ""]
+            report += ["Cost model check: MPI part = raw C time of the 64-byte header slot + raw C time of N when "
+                       "N > 24 B (inline payloads need no data phase); o = measured - MPI part.", "", check, ""]
         path = plot(args.folder, ranks, figures, stamp)
         if path:
             report += [f"![{ranks} ranks]({os.path.basename(path)})", ""]
