@@ -20,8 +20,8 @@ namespace MlxMpi.Collectives;
 /// </code>
 /// A rank that failed locally sets status = 1 and puts its UTF-8 message at offset 32 (payload bytes = its length).
 /// Everything before the payload must be byte-identical across ranks for the collective to go ahead.
-/// The slot is 64 bytes: an 8-byte MPI_Allgather cost 1.00x, a 64-byte one about 1.05x and a 256-byte one 1.20x the
-/// 8-byte time here, and at 1024 ranks the header phase moves p x 64 bytes instead of p x 256.
+/// The slot is 64 bytes: here a 64-byte MPI_Allgather costs 0.196 us against 0.181 us for 8 bytes (a 256-byte one
+/// was 1.20x), and at 1024 ranks the header phase moves p x 64 bytes instead of p x 256.
 /// </remarks>
 internal static unsafe class HeaderSlot
 {
