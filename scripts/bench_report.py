@@ -54,55 +54,78 @@ def load(folder):
     return samples, iterations
 
 
-OVERLAP_MODES = ["gather", "async_only", "compute", "sequential", "overlapped"]
+OVERLAP_WORK = ["cpu", "wait"]  # the kinds of work in overlap-p*.csv's work column ("none": gather, async_only)
 
 
 def load_overlap(folder):
-    """overlap[ranks][bytes] = {"passes": n, mode: median seconds per iteration}, from overlap-p*.csv; {} if none."""
+    """overlap[ranks][bytes] = {"gather": s, "async_only": s, "cpu": {...}, "wait": {...}}: medians of seconds per
+    iteration; each kind holds work_alone, sequential, overlapped and its setting (passes or requested us). {} if no
+    overlap-p*.csv. A CSV from before the wait kind (no work column, mode "compute") reads as cpu work."""
     repeats = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
-    passes = {}
+    settings = {}
     for name in sorted(os.listdir(folder)):
         if not (name.startswith("overlap-p") and name.endswith(".csv")):
             continue
         with open(os.path.join(folder, name)) as f:
             for row in csv.DictReader(f):
-                ranks, nbytes = int(row["ranks"]), int(row["bytes"])
-                repeats[ranks][nbytes][row["mode"]].append(float(row["seconds_per_iteration"]))
-                passes[(ranks, nbytes)] = int(row["compute_passes"])
+                ranks, nbytes, mode = int(row["ranks"]), int(row["bytes"]), row["mode"]
+                mode = "work_alone" if mode == "compute" else mode
+                work = row.get("work") or ("none" if mode in ("gather", "async_only") else "cpu")
+                repeats[ranks][nbytes][(work, mode)].append(float(row["seconds_per_iteration"]))
+                if work == "cpu":
+                    settings[(ranks, nbytes, work)] = f"{int(row['compute_passes'])} passes"
+                elif work == "wait":
+                    settings[(ranks, nbytes, work)] = f"ask {float(row['wait_request_us']):.0f} us"
     overlap = defaultdict(dict)
     for ranks, by_size in repeats.items():
         for nbytes, by_mode in by_size.items():
-            figures = {mode: statistics.median(values) for mode, values in by_mode.items()}
-            figures["passes"] = passes[(ranks, nbytes)]
-            overlap[ranks][nbytes] = figures
+            figures = {kind: {"setting": settings.get((ranks, nbytes, kind), "")} for kind in OVERLAP_WORK}
+            for (work, mode), values in by_mode.items():
+                (figures if work == "none" else figures[work])[mode] = statistics.median(values)
+            overlap[ranks][nbytes] = {k: v for k, v in figures.items() if not isinstance(v, dict) or len(v) > 1}
     return overlap
 
 
 def overlap_table(by_size):
-    """A markdown table of one rank count's overlap figures; overlap and speed-up from the medians."""
-    lines = ["| bytes/rank | compute passes | gather us | async only us | compute us | sequential us | overlapped us "
-             "| overlap | speed-up |", "|" + "---:|" * 9]
+    """A markdown table of one rank count's overlap figures, a row per size and kind of work; hand-off, overlap and
+    speed-up from the medians."""
+    lines = ["| bytes/rank | work | setting | gather us | async only us | hand-off us | work alone us | sequential us "
+             "| overlapped us | overlap | speed-up |", "|---:|---|---:|" + "---:|" * 8]
+
+    def us(value):
+        return "" if value is None else f"{value * 1e6:.1f}"
+
     for nbytes in sorted(by_size):
         f = by_size[nbytes]
-        cells = [format_bytes(nbytes), str(f["passes"])]
-        cells += [f"{f[mode] * 1e6:.1f}" if mode in f else "" for mode in OVERLAP_MODES]
-        if all(mode in f for mode in ("gather", "compute", "sequential", "overlapped")):
-            cells.append(f"{(f['sequential'] - f['overlapped']) / min(f['gather'], f['compute']):.2f}")
-            cells.append(f"{f['sequential'] / f['overlapped']:.2f}")
-        else:
-            cells += ["", ""]
-        lines.append("| " + " | ".join(cells) + " |")
+        gather, async_only = f.get("gather"), f.get("async_only")
+        handoff = None if gather is None or async_only is None else async_only - gather
+        for kind in OVERLAP_WORK:
+            if kind not in f:
+                continue
+            k = f[kind]
+            cells = [format_bytes(nbytes), kind, k["setting"], us(gather), us(async_only), us(handoff)]
+            cells += [us(k.get(mode)) for mode in ("work_alone", "sequential", "overlapped")]
+            if gather is not None and all(mode in k for mode in ("work_alone", "sequential", "overlapped")):
+                cells.append(f"{(k['sequential'] - k['overlapped']) / min(gather, k['work_alone']):.2f}")
+                cells.append(f"{k['sequential'] / k['overlapped']:.2f}")
+            else:
+                cells += ["", ""]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 OVERLAP_METHOD = (
-    "Per size, a compute kernel on the caller's thread (passes of x = 0.999 x + 0.001 over a 16 KiB float[], "
-    "calibrated to last about as long as the gather) and the gather, timed per iteration (per-rank average, maximum "
-    "over ranks, median of the interleaved repeats): gather = AllGather alone; async only = AllGatherAsync waited "
-    "for at once (the hand-off to the collective thread and back); compute alone; sequential = compute, then "
-    "AllGather; overlapped = AllGatherAsync, compute, then wait for the result. overlap = (sequential - overlapped) "
-    "/ min(gather, compute): 1 means the gather ran entirely behind the compute, 0 not at all, below 0 that "
-    "overlapping cost more than doing one after the other. speed-up = sequential / overlapped.")
+    "Per size, the gather and two kinds of work on the caller's thread, each calibrated to last about as long as the "
+    "gather: cpu = passes of x = 0.999 x + 0.001 over a 16 KiB float[] (needs the caller's core all the time); wait = "
+    "a clock_nanosleep of a requested time, corrected for the measured oversleep (needs no core while it lasts, like "
+    "a blocking wait for a GPU kernel or I/O). Timed per iteration (per-rank average, maximum over ranks, median of "
+    "the interleaved, rotated repeats): gather = AllGather alone; async only = AllGatherAsync waited for at once "
+    "(hand-off = async only - gather: waking the collective thread and the caller again); work alone; sequential = "
+    "work, then AllGather; overlapped = AllGatherAsync, work, then wait for the result. overlap = (sequential - "
+    "overlapped) / min(gather, work alone): 1 means the gather ran entirely behind the work, 0 not at all, below 0 "
+    "that overlapping cost more than doing one after the other. speed-up = sequential / overlapped. On a machine with "
+    "no core to spare per rank, cpu work competes with the gather for cores; wait work shows whether the caller's "
+    "thread is free while the gather runs.")
 
 
 def read_text(path):
@@ -320,7 +343,7 @@ def main():
         print(f"\n{ranks} ranks (us = median time per call; x raw = time / raw C time)")
         print(table(ranks, figures))
     for ranks in sorted(overlap):
-        print(f"\nAsync overlap, {ranks} ranks (us per iteration; overlap = (sequential - overlapped) / min(gather, compute))")
+        print(f"\nAsync overlap, {ranks} ranks (us per iteration; overlap = (sequential - overlapped) / min(gather, work alone))")
         print(overlap_table(overlap[ranks]))
     print("\nTargets (2 ranks):")
     print("\n".join(target_check(figures)))
