@@ -114,18 +114,12 @@ static void check_empty_gathers(mlxmpi_comm* comm) {
 }
 
 int main(void) {
-    mlxmpi_init_info info;
-    if (mlxmpi_init(MLXMPI_THREAD_SINGLE, &info) != MLXMPI_STATUS_OK) {
-        printf("FAIL mlxmpi_init: %s\n", test_last_error());
-        return 1;
-    }
     mlxmpi_comm* world = NULL;
-    if (CHECK_STATUS(mlxmpi_comm_world(&world), MLXMPI_STATUS_OK) != MLXMPI_STATUS_OK) {
+    int32_t rank = 0;
+    int32_t world_size = 0;
+    if (!test_start_world(&world, &rank, &world_size)) {
         return test_finish("test_allgather");
     }
-    int32_t rank = 0;
-    mlxmpi_comm_rank(world, &rank);
-    test_set_rank(rank);
     uint64_t seed = test_shared_seed(MPI_COMM_WORLD, "test_allgather");
     uint64_t tag = 0;
 

@@ -41,19 +41,12 @@ static size_t verify(const unsigned char* bytes, size_t length, uint64_t seed, u
 }
 
 int main(void) {
-    if (mlxmpi_init(MLXMPI_THREAD_SINGLE, NULL) != MLXMPI_STATUS_OK) {
-        printf("FAIL mlxmpi_init: %s\n", test_last_error());
-        return 1;
-    }
     mlxmpi_comm* world = NULL;
-    if (CHECK_STATUS(mlxmpi_comm_world(&world), MLXMPI_STATUS_OK) != MLXMPI_STATUS_OK) {
-        return test_finish("test_allgather_large");
-    }
     int32_t rank = 0;
     int32_t size = 0;
-    mlxmpi_comm_rank(world, &rank);
-    mlxmpi_comm_size(world, &size);
-    test_set_rank(rank);
+    if (!test_start_world(&world, &rank, &size)) {
+        return test_finish("test_allgather_large");
+    }
     uint64_t seed = test_shared_seed(MPI_COMM_WORLD, "test_allgather_large");
 
     const int64_t count = (int64_t)INT_MAX + 4099; /* past the int limit, with a remainder */

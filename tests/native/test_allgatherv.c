@@ -16,18 +16,6 @@
 
 enum { GUARD_BYTES = 64, MAX_RANKS = 64 };
 
-/* Expects status and a message mentioning `needle`, with error class 0 (not an MPI error). */
-#define CHECK_FAILS(call, status, needle)                                                       \
-    do {                                                                                        \
-        if (CHECK_STATUS(call, status) == (status)) {                                           \
-            CHECK(strstr(test_last_error(), (needle)) != NULL,                                  \
-                  "%s: message \"%s\" does not mention \"%s\"", #call, test_last_error(),       \
-                  (needle));                                                                    \
-            CHECK(mlxmpi_last_error_class() == MPI_SUCCESS, "%s: error class %d, expected 0",   \
-                  #call, (int)mlxmpi_last_error_class());                                       \
-        }                                                                                       \
-    } while (0)
-
 /* Which collective each gather used, counted through MPI's profiling interface (these
    definitions take the place of the library's, and forward to it): at these sizes every path
    moves the same bytes, so only this tells them apart. */
@@ -675,19 +663,12 @@ static void run_all(mlxmpi_comm* comm, uint64_t seed, uint64_t* tag, int thoroug
 }
 
 int main(void) {
-    if (mlxmpi_init(MLXMPI_THREAD_SINGLE, NULL) != MLXMPI_STATUS_OK) {
-        printf("FAIL mlxmpi_init: %s\n", test_last_error());
-        return 1;
-    }
     mlxmpi_comm* world = NULL;
-    if (CHECK_STATUS(mlxmpi_comm_world(&world), MLXMPI_STATUS_OK) != MLXMPI_STATUS_OK) {
-        return test_finish("test_allgatherv");
-    }
     int32_t rank = 0;
     int32_t size = 0;
-    mlxmpi_comm_rank(world, &rank);
-    mlxmpi_comm_size(world, &size);
-    test_set_rank(rank);
+    if (!test_start_world(&world, &rank, &size)) {
+        return test_finish("test_allgatherv");
+    }
     if (size > MAX_RANKS) {
         CHECK(0, "run with at most %d ranks", MAX_RANKS);
         return test_finish("test_allgatherv");

@@ -31,16 +31,6 @@ typedef struct context {
     device_test_runtime rt;
 } context;
 
-/* Expects status and a message mentioning `needle`. */
-#define CHECK_FAILS(call, status, needle)                                                       \
-    do {                                                                                        \
-        if (CHECK_STATUS(call, status) == (status)) {                                           \
-            CHECK(strstr(test_last_error(), (needle)) != NULL,                                  \
-                  "%s: message \"%s\" does not mention \"%s\"", #call, test_last_error(),       \
-                  (needle));                                                                    \
-        }                                                                                       \
-    } while (0)
-
 /* One gather of 257 int64 per rank on the current path. Expects `expected` (and a message
    containing `needle` when it fails); checks every byte when it succeeds. */
 static void attempt_gather(context* c, int32_t expected, const char* needle) {
@@ -302,19 +292,11 @@ static void check_injected(context* c) {
 }
 
 int main(void) {
-    mlxmpi_init_info info;
-    if (mlxmpi_init(MLXMPI_THREAD_SINGLE, &info) != MLXMPI_STATUS_OK) {
-        printf("FAIL mlxmpi_init: %s\n", test_last_error());
-        return 1;
-    }
     context c;
     memset(&c, 0, sizeof c);
-    if (CHECK_STATUS(mlxmpi_comm_world(&c.world), MLXMPI_STATUS_OK) != MLXMPI_STATUS_OK) {
+    if (!test_start_world(&c.world, &c.rank, &c.size)) {
         return test_finish("test_device_errors");
     }
-    mlxmpi_comm_rank(c.world, &c.rank);
-    mlxmpi_comm_size(c.world, &c.size);
-    test_set_rank(c.rank);
     c.seed = test_shared_seed(MPI_COMM_WORLD, "test_device_errors");
     setenv("MLXMPI_GPU_PATH", "staging", 1);
 

@@ -194,19 +194,11 @@ static void check_current_device_kept(context* c) {
 
 int main(int argc, char** argv) {
     const char* path = argc > 1 ? argv[1] : "auto";
-    mlxmpi_init_info info;
-    if (mlxmpi_init(MLXMPI_THREAD_SINGLE, &info) != MLXMPI_STATUS_OK) {
-        printf("FAIL mlxmpi_init: %s\n", test_last_error());
-        return 1;
-    }
     context c;
     memset(&c, 0, sizeof c);
-    if (CHECK_STATUS(mlxmpi_comm_world(&c.world), MLXMPI_STATUS_OK) != MLXMPI_STATUS_OK) {
+    if (!test_start_world(&c.world, &c.rank, &c.size)) {
         return test_finish("test_device_gather");
     }
-    mlxmpi_comm_rank(c.world, &c.rank);
-    mlxmpi_comm_size(c.world, &c.size);
-    test_set_rank(c.rank);
     c.seed = test_shared_seed(MPI_COMM_WORLD, "test_device_gather");
 
     int32_t aware = 0;

@@ -13,18 +13,6 @@
 #include "internal.h"
 #include "test_support.h"
 
-/* Expects status and a message mentioning `needle`, with error class 0 (not an MPI error). */
-#define CHECK_FAILS(call, status, needle)                                                       \
-    do {                                                                                        \
-        if (CHECK_STATUS(call, status) == (status)) {                                           \
-            CHECK(strstr(test_last_error(), (needle)) != NULL,                                  \
-                  "%s: message \"%s\" does not mention \"%s\"", #call, test_last_error(),       \
-                  (needle));                                                                    \
-            CHECK(mlxmpi_last_error_class() == MPI_SUCCESS, "%s: error class %d, expected 0",   \
-                  #call, (int)mlxmpi_last_error_class());                                       \
-        }                                                                                       \
-    } while (0)
-
 static void check_before_init(void) {
     mlxmpi_comm fake = {MPI_COMM_NULL, 0, 1};
     int32_t value = 1;

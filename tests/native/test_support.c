@@ -139,6 +139,20 @@ int test_expect_poison(const void* bytes, size_t length, const char* what, const
     return 1;
 }
 
+int test_start_world(mlxmpi_comm** world, int32_t* rank, int32_t* size) {
+    *world = NULL;
+    *rank = 0;
+    *size = 0;
+    if (CHECK_STATUS(mlxmpi_init(MLXMPI_THREAD_SINGLE, NULL), MLXMPI_STATUS_OK) != MLXMPI_STATUS_OK ||
+        CHECK_STATUS(mlxmpi_comm_world(world), MLXMPI_STATUS_OK) != MLXMPI_STATUS_OK) {
+        return 0;
+    }
+    mlxmpi_comm_rank(*world, rank);
+    mlxmpi_comm_size(*world, size);
+    test_set_rank(*rank);
+    return 1;
+}
+
 int test_finish(const char* test_name) {
     if (g_failures == 0) {
         printf("[rank %d] %s: PASS\n", g_rank, test_name);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <mpi.h>
 
@@ -39,6 +40,23 @@ void test_fail(const char* file, int line, const char* format, ...)
     test_check_status((call), (expected), #call, __FILE__, __LINE__)
 int32_t test_check_status(int32_t status, int32_t expected, const char* call, const char* file,
                           int line);
+
+/* Expects status and a message mentioning `needle`, with error class 0 (not an MPI error). */
+#define CHECK_FAILS(call, status, needle)                                                       \
+    do {                                                                                        \
+        if (CHECK_STATUS(call, status) == (status)) {                                           \
+            CHECK(strstr(test_last_error(), (needle)) != NULL,                                  \
+                  "%s: message \"%s\" does not mention \"%s\"", #call, test_last_error(),       \
+                  (needle));                                                                    \
+            CHECK(mlxmpi_last_error_class() == MPI_SUCCESS, "%s: error class %d, expected 0",   \
+                  #call, (int)mlxmpi_last_error_class());                                       \
+        }                                                                                       \
+    } while (0)
+
+/* The start the multi-rank tests share: mlxmpi_init at MPI_THREAD_SINGLE, the world
+   communicator, this rank and the size (reports are prefixed with the rank from then on).
+   Returns 1; on failure reports it and returns 0, and main should return test_finish(). */
+int test_start_world(mlxmpi_comm** world, int32_t* rank, int32_t* size);
 
 /* This thread's last shim error message (a buffer owned by the caller's thread). */
 const char* test_last_error(void);
