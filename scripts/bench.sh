@@ -3,7 +3,8 @@
 #   1. builds the solution in Release (the benchmark project also builds native/bench's libmlxmpi_bench.so);
 #   2. one mpiexec run at 2 ranks and one at 4 ranks (oversubscribed) of src/MlxMpi.Benchmark, which measures
 #      (a) raw C MPI_Allgather, (b) Distributed.AllGather, (c) Distributed.AllGatherInto, interleaved; then the
-#      async overlap measurement (compute + AllGatherAsync against compute then AllGather; --overlap-sizes none skips it);
+#      async overlap measurement (cpu-bound and wait-bound work + AllGatherAsync against work then AllGather;
+#      --overlap-sizes none skips it);
 #   3. (d) mpi4py's Comm.Allgather in separate mpiexec runs (scripts/bench_mpi4py.py), when python3-mpi4py is there;
 #   4. scripts/bench_report.py: tables, summary.csv, report.md and the plots.
 # Everything lands in results/bench-<date>/ (gitignored); --publish also copies the CSVs and plots to docs/bench/.
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     --publish) publish=1 ;;
     --ranks) rank_counts="$2"; shift ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
