@@ -109,11 +109,11 @@ internal static unsafe class AllGatherOperation
                 header.RequireAgreement(op, seq, failure);
                 // The leases keep the caller's buffers alive for the native calls even if the caller drops or disposes
                 // them meanwhile. A result this call allocated is nobody else's yet, so it needs none.
-                result!.ThrowIfDisposed();
-                using var resultLease = ownsResult ? default : result.AcquireData();
+                var destination = result!;
+                using var resultLease = ownsResult ? default : destination.AcquireData();
                 if (inlinePayload is not null)
                 {
-                    header.CopyInlinePayloads(result.DataPointer);
+                    header.CopyInlinePayloads(destination.DataPointer);
                 }
                 else
                 {
@@ -121,10 +121,10 @@ internal static unsafe class AllGatherOperation
                     using var sendLease = send.AcquireData();
                     if (send.Device.Type == DeviceType.Cpu)
                         NativeStatus.Check(NativeMethods.mlxmpi_allgather(group.Comm.Pointer, send.DataPointer,
-                                                                          result.DataPointer, send.Size, (int)send.Dtype));
+                                                                          destination.DataPointer, send.Size, (int)send.Dtype));
                     else
                         NativeStatus.Check(NativeMethods.mlxmpi_allgather_device(group.Comm.Pointer, DeviceRuntime.KindOf(send.Device), send.Device.Index,
-                                                                                 send.DataPointer, result.DataPointer, send.Size, (int)send.Dtype,
+                                                                                 send.DataPointer, destination.DataPointer, send.Size, (int)send.Dtype,
                                                                                  (void*)(stream?.NativeHandle ?? 0)));
                 }
                 return result;

@@ -33,10 +33,7 @@ internal sealed unsafe class HeaderExchange
     private byte* SlotOf(int rank) => Outgoing + (rank + 1) * HeaderSlot.Size;
 
     /// <summary>The description rank <paramref name="rank"/> sent, valid after <see cref="Swap"/>.</summary>
-    internal byte* Received(int rank) =>
-        extendedStride == 0
-            ? SlotOf(rank)
-            : (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref extendedReceived[0]) + rank * extendedStride;
+    internal byte* Received(int rank) => extendedStride == 0 ? SlotOf(rank) : ExtendedReceivedBase() + rank * extendedStride;
 
     /// <summary>How many bytes each description in <see cref="Received"/> arrived in.</summary>
     internal int Capacity => extendedStride == 0 ? HeaderSlot.Size : extendedStride;
@@ -108,11 +105,11 @@ internal sealed unsafe class HeaderExchange
         if (extendedReceived.Length < (long)stride * size)
             extendedReceived = GC.AllocateUninitializedArray<byte>(checked(stride * size), pinned: true);
         fixed (byte* source = send)
-            NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, source, Received0(), stride, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
+            NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, source, ExtendedReceivedBase(), stride, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
         extendedStride = stride;
     }
 
-    private byte* Received0() => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref extendedReceived[0]);
+    private byte* ExtendedReceivedBase() => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref extendedReceived[0]);
 
     /// <summary>
     /// Throws on every rank unless all ranks described the same call and none failed locally. A rank that failed

@@ -103,7 +103,7 @@ internal static unsafe class HeaderSlot
     /// </summary>
     internal static bool IsWellFormed(byte* description, int capacity)
     {
-        if (BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(description, 4)) != Magic || description[4] != Version)
+        if (!IsThisProtocol(description))
             return false;
         var needed = NeededBytes(description);
         return needed >= FixedBytes && needed <= capacity;
@@ -115,12 +115,14 @@ internal static unsafe class HeaderSlot
     /// </summary>
     internal static int ExtensionBytesOf(byte* slot)
     {
-        if (BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(slot, 4)) != Magic || slot[4] != Version
-            || (FlagsOf(slot) & ExtendedFlag) == 0)
+        if (!IsThisProtocol(slot) || (FlagsOf(slot) & ExtendedFlag) == 0)
             return 0;
         var needed = NeededBytes(slot);
         return needed >= FixedBytes && needed <= Math.Max(DescriptionBytes(MaxNdim), MaxFailureBytes) ? (int)needed : 0;
     }
+
+    private static bool IsThisProtocol(byte* description) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(description, 4)) == Magic && description[4] == Version;
 
     /// <summary>The bytes a description claims to use (negative or huge for garbage).</summary>
     private static long NeededBytes(byte* description)

@@ -64,20 +64,8 @@ internal static class FlightRecorder
     /// <summary>The collective in progress, if any.</summary>
     internal static bool TryGetCurrent(out CollectiveRecord record)
     {
-        var spinner = new SpinWait();
-        while (true)
-        {
-            var before = Volatile.Read(ref version);
-            if ((before & 1) == 0)
-            {
-                record = Ring[completedCount % Ring.Length];
-                var busy = inCollective;
-                Interlocked.MemoryBarrier(); // the copies above must be done before the version is read again
-                if (Volatile.Read(ref version) == before)
-                    return busy;
-            }
-            spinner.SpinOnce();
-        }
+        (record, var busy) = ReadConsistent(static () => (Ring[completedCount % Ring.Length], inCollective));
+        return busy;
     }
 
     /// <summary>
@@ -101,26 +89,15 @@ internal static class FlightRecorder
     }
 
     /// <summary>The completed collectives, oldest first (at most <see cref="Capacity"/>).</summary>
-    internal static CollectiveRecord[] RecentlyCompleted()
+    internal static CollectiveRecord[] RecentlyCompleted() => ReadConsistent(static () =>
     {
-        var spinner = new SpinWait();
-        while (true)
-        {
-            var before = Volatile.Read(ref version);
-            if ((before & 1) == 0)
-            {
-                var total = completedCount;
-                var count = (int)Math.Min(total, Capacity);
-                var result = new CollectiveRecord[count];
-                for (var i = 0; i < count; i++)
-                    result[i] = Ring[(total - count + i) % Ring.Length];
-                Interlocked.MemoryBarrier();
-                if (Volatile.Read(ref version) == before)
-                    return result;
-            }
-            spinner.SpinOnce();
-        }
-    }
+        var total = completedCount;
+        var count = (int)Math.Min(total, Capacity);
+        var result = new CollectiveRecord[count];
+        for (var i = 0; i < count; i++)
+            result[i] = Ring[(total - count + i) % Ring.Length];
+        return result;
+    });
 
     /// <summary>Marks the collective in progress as having ended in an exception.</summary>
     internal static void MarkFailed()
@@ -149,7 +126,14 @@ internal static class FlightRecorder
 
     /// <summary>Counts for the EventCounters: collectives started and completed, completed with an exception, and
     /// bytes gathered by the ones that succeeded (result bytes on this rank).</summary>
-    internal static (long Started, long Completed, long Failed, long Bytes) Totals()
+    internal static (long Started, long Completed, long Failed, long Bytes) Totals() =>
+        ReadConsistent(static () => (completedCount + (inCollective ? 1 : 0), completedCount, failedCount, bytesGathered));
+
+    /// <summary>
+    /// The reader's side of the sequence lock: runs <paramref name="read"/> until it ran while no write was in
+    /// progress and none started meanwhile, so what it copied is one consistent state.
+    /// </summary>
+    private static T ReadConsistent<T>(Func<T> read)
     {
         var spinner = new SpinWait();
         while (true)
@@ -157,10 +141,10 @@ internal static class FlightRecorder
             var before = Volatile.Read(ref version);
             if ((before & 1) == 0)
             {
-                var totals = (completedCount + (inCollective ? 1 : 0), completedCount, failedCount, bytesGathered);
-                Interlocked.MemoryBarrier();
+                var value = read();
+                Interlocked.MemoryBarrier(); // the copies must be done before the version is read again
                 if (Volatile.Read(ref version) == before)
-                    return totals;
+                    return value;
             }
             spinner.SpinOnce();
         }
