@@ -122,12 +122,16 @@ cmd_mpiexec() {
   # btl tcp,self: no shared memory, even between the two ranks of one node (vader would take over there);
   # every byte between ranks goes over TCP, between nodes across the bridge. mpi_yield_when_idle: 6 ranks on a
   # small machine would otherwise spin against each other (Open MPI counts 2 slots per node, not the real cores).
+  # rtc ^hwloc: the daemons of n2 and n3 share this machine's /tmp and hostname, and Open MPI 4.1.4's hwloc runtime
+  # control writes the topology to a shared-memory file named after them; racing on it, one daemon segfaulted in
+  # hwloc_shmem_topology_write in about 1 launch of 10, silently (--daemonize), and mpiexec waited for it forever.
+  # Binding is off (--bind-to none), so nothing here needs that component.
   exec ip netns exec "$name-n1" env MLXMPI_NETNS_CLUSTER="$name" \
     mpiexec --allow-run-as-root \
       --host 10.231.0.1:2,10.231.0.2:2,10.231.0.3:2 \
       --mca plm_rsh_agent "$here/netns-agent.sh" --mca plm_rsh_no_tree_spawn 1 \
       --mca btl tcp,self --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" \
-      --mca mpi_yield_when_idle 1 --bind-to none \
+      --mca mpi_yield_when_idle 1 --bind-to none --mca rtc ^hwloc \
       --mca oob_tcp_keepalive_time 2 --mca oob_tcp_keepalive_intvl 1 --mca oob_tcp_keepalive_probes 3 \
       "$@"
 }
