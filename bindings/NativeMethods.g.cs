@@ -272,6 +272,17 @@ internal static unsafe partial class NativeMethods
     internal static partial int mlxmpi_reduce_scatter([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("const void *")] void* send, [NativeTypeName("void *")] void* recv, [NativeTypeName("int64_t")] long recv_count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("int32_t")] int op);
 
     /// <summary>
+    /// MPI_Reduce_local: inout[i] = in[i] op inout[i] for count elements of dtype, on this rank alone,
+    /// with the same datatypes and operations as mlxmpi_allreduce (so a reduction of payloads that
+    /// arrived some other way gives the collective's result). in and inout must not overlap. Needs
+    /// mlxmpi_init. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_reduce_local")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_reduce_local([NativeTypeName("const void *")] void* @in, [NativeTypeName("void *")] void* inout, [NativeTypeName("int64_t")] long count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("int32_t")] int op);
+
+    /// <summary>
     /// MPI_Send of count elements of dtype to rank dst of comm (not this rank), with tag in 0..32767.
     /// Any count is accepted (MPI_Send_c on MPI-4, a derived datatype on MPI-3). Returns a status.
     /// </summary>

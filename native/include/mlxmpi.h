@@ -189,6 +189,13 @@ MLXMPI_EXPORT int32_t mlxmpi_allreduce(mlxmpi_comm* comm, const void* send, void
 MLXMPI_EXPORT int32_t mlxmpi_reduce_scatter(mlxmpi_comm* comm, const void* send, void* recv,
                                             int64_t recv_count, int32_t dtype, int32_t op);
 
+/* MPI_Reduce_local: inout[i] = in[i] op inout[i] for count elements of dtype, on this rank alone,
+   with the same datatypes and operations as mlxmpi_allreduce (so a reduction of payloads that
+   arrived some other way gives the collective's result). in and inout must not overlap. Needs
+   mlxmpi_init. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_reduce_local(const void* in, void* inout, int64_t count,
+                                          int32_t dtype, int32_t op);
+
 /* MPI_Send of count elements of dtype to rank dst of comm (not this rank), with tag in 0..32767.
    Any count is accepted (MPI_Send_c on MPI-4, a derived datatype on MPI-3). Returns a status. */
 MLXMPI_EXPORT int32_t mlxmpi_send(mlxmpi_comm* comm, const void* buffer, int64_t count,

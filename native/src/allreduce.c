@@ -167,3 +167,40 @@ MLXMPI_EXPORT int32_t mlxmpi_reduce_scatter(mlxmpi_comm* comm, const void* send,
     return mlxmpi_internal_reduce_scatter_with_limit(comm, send, recv, recv_count, dtype, op,
                                                      INT_MAX);
 }
+
+MLXMPI_EXPORT int32_t mlxmpi_reduce_local(const void* in, void* inout, int64_t count,
+                                          int32_t dtype, int32_t op) {
+    static const char function[] = "mlxmpi_reduce_local";
+    if (count < 0 || (count > 0 && (in == NULL || inout == NULL))) {
+        return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
+                                    "%s: count %lld with in %p, inout %p", function,
+                                    (long long)count, in, inout);
+    }
+    int32_t element_size = mlxmpi_dtype_size(dtype);
+    int64_t bytes = 0;
+    if (element_size == 0 || !mlxmpi_internal_byte_size(count, element_size, &bytes)) {
+        return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
+                                    "%s: dtype %d or count %lld is not valid", function,
+                                    (int)dtype, (long long)count);
+    }
+    if (mlxmpi_internal_ranges_overlap((uintptr_t)in, (uint64_t)bytes, (uintptr_t)inout,
+                                       (uint64_t)bytes)) {
+        return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT, "%s: in and inout overlap",
+                                    function);
+    }
+    int32_t status = mlxmpi_internal_require_mpi();
+    MPI_Datatype type;
+    MPI_Op mpi_op;
+    if (status == MLXMPI_STATUS_OK) {
+        status = mlxmpi_internal_reduce_types(function, dtype, op, &type, &mpi_op);
+    }
+    for (int64_t done = 0; status == MLXMPI_STATUS_OK && done < count; done += INT_MAX) {
+        int64_t piece = count - done < INT_MAX ? count - done : INT_MAX;
+        int rc = MPI_Reduce_local((const char*)in + done * element_size,
+                                  (char*)inout + done * element_size, (int)piece, type, mpi_op);
+        if (rc != MPI_SUCCESS) {
+            status = mlxmpi_internal_mpi_error("MPI_Reduce_local", rc);
+        }
+    }
+    return status;
+}
