@@ -7,8 +7,8 @@ internal static class Runner
     {
         if (args is ["--list"])
         {
-            foreach (var scenario in ScenarioTable.All)
-                Console.WriteLine(scenario.Name);
+            foreach (var line in ScenarioTable.Listing())
+                Console.WriteLine(line);
             return 0;
         }
         if (!WorkerOptions.TryParse(args, out var options, out var usageError))

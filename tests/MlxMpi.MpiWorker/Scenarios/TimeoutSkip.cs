@@ -15,6 +15,8 @@ internal static class TimeoutSkip
     private static readonly TimeSpan Late = TimeSpan.FromSeconds(2);
 
     /// <summary>The limit comes from MLXMPI_TIMEOUT, which the test puts in the launch environment.</summary>
+    [Scenario("timeout_skip_env", Suite.Timeouts)]
+
     public static void FromEnvironment(ScenarioContext context)
     {
         if (!double.TryParse(Environment.GetEnvironmentVariable(Variable), System.Globalization.CultureInfo.InvariantCulture, out var seconds))
@@ -28,6 +30,8 @@ internal static class TimeoutSkip
     }
 
     /// <summary>The scenario sets Distributed.CollectiveTimeout itself (5 s), after Init.</summary>
+    [Scenario("timeout_skip_property", Suite.Timeouts)]
+
     public static void FromProperty(ScenarioContext context)
     {
         var before = Distributed.CollectiveTimeout;
