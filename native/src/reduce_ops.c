@@ -2,9 +2,11 @@
  * reduce_ops.c: which MPI datatype and MPI_Op reduce each mlxmpi_dtype.
  *
  * Reductions interpret elements, so the byte-moving types of dtype.c do not do here:
- *   - integers and float32/float64 use MPI's predefined operations on their own types, except
- *     sums of 8- and 16-bit integers: Open MPI 4.1's AVX reduction component saturates them
- *     (200 + 100 gave 255 for uint8 here), so they are user-defined, wrapping as C does;
+ *   - integers are user-defined operations on their own MPI types (sums wrap as in C): both MPIs
+ *     here get MPI's predefined ones wrong for some types. Open MPI 4.1.4's AVX component
+ *     saturates 8- and 16-bit sums (uint8 200 + 100 gave 255), and MPICH 4.0.2 orders unsigned
+ *     types as signed in MPI_MAX and MPI_MIN (max of uint8 200 and 100 gave 100);
+ *   - float32 and float64 use MPI's predefined operations;
  *   - bool is a byte whose value may be anything: sum and max are logical OR, min logical AND,
  *     which MPI defines on C integer types and which give 0 or 1;
  *   - float16 and bfloat16 have no MPI type: user-defined operations over 16-bit words widen
@@ -129,19 +131,41 @@ HALF_OP(bfloat_sum, bfloat_to_float, float_to_bfloat, sum_float)
 HALF_OP(bfloat_max, bfloat_to_float, float_to_bfloat, max_float)
 HALF_OP(bfloat_min, bfloat_to_float, float_to_bfloat, min_float)
 
-/* Wrapping sums of 8- and 16-bit integers; signed and unsigned share the bits. */
-#define WRAP_SUM(name, T)                                                                       \
-    static void name(void* in, void* inout, int* length, MPI_Datatype* type) {                 \
+/* Integer sum (wrapping, computed unsigned: signed overflow is undefined in C), max and min. */
+#define INT_OPS(T, U, suffix)                                                                   \
+    static void sum_##suffix(void* in, void* inout, int* length, MPI_Datatype* type) {         \
         (void)type;                                                                             \
         const T* a = in;                                                                        \
         T* b = inout;                                                                           \
         for (int i = 0; i < *length; i++) {                                                     \
-            b[i] = (T)(a[i] + b[i]);                                                            \
+            b[i] = (T)((U)a[i] + (U)b[i]);                                                      \
+        }                                                                                       \
+    }                                                                                           \
+    static void max_##suffix(void* in, void* inout, int* length, MPI_Datatype* type) {         \
+        (void)type;                                                                             \
+        const T* a = in;                                                                        \
+        T* b = inout;                                                                           \
+        for (int i = 0; i < *length; i++) {                                                     \
+            b[i] = a[i] > b[i] ? a[i] : b[i];                                                   \
+        }                                                                                       \
+    }                                                                                           \
+    static void min_##suffix(void* in, void* inout, int* length, MPI_Datatype* type) {         \
+        (void)type;                                                                             \
+        const T* a = in;                                                                        \
+        T* b = inout;                                                                           \
+        for (int i = 0; i < *length; i++) {                                                     \
+            b[i] = a[i] < b[i] ? a[i] : b[i];                                                   \
         }                                                                                       \
     }
 
-WRAP_SUM(wrap_sum8, uint8_t)
-WRAP_SUM(wrap_sum16, uint16_t)
+INT_OPS(uint8_t, uint8_t, u8)
+INT_OPS(int8_t, uint8_t, i8)
+INT_OPS(uint16_t, uint16_t, u16)
+INT_OPS(int16_t, uint16_t, i16)
+INT_OPS(uint32_t, uint32_t, u32)
+INT_OPS(int32_t, uint32_t, i32)
+INT_OPS(uint64_t, uint64_t, u64)
+INT_OPS(int64_t, uint64_t, i64)
 
 /* Lexicographic order on (real, imaginary): 1 when a > b. */
 static int complex_greater(const float* a, const float* b) {
@@ -172,11 +196,15 @@ static void complex_min(void* in, void* inout, int* length, MPI_Datatype* type) 
 
 /* The user operations, by kind; MPI_OP_NULL until first use. Calls into the shim are
    serialised by its callers (one MPI call at a time), so creation needs no lock. */
-enum user_op { WRAP_SUM8, WRAP_SUM16, HALF_SUM, HALF_MAX, HALF_MIN, BFLOAT_SUM, BFLOAT_MAX, BFLOAT_MIN, COMPLEX_MAX,
+enum user_op { SUM_U8, MAX_U8, MIN_U8, SUM_I8, MAX_I8, MIN_I8, SUM_U16, MAX_U16, MIN_U16, SUM_I16,
+               MAX_I16, MIN_I16, SUM_U32, MAX_U32, MIN_U32, SUM_I32, MAX_I32, MIN_I32, SUM_U64,
+               MAX_U64, MIN_U64, SUM_I64, MAX_I64, MIN_I64, HALF_SUM, HALF_MAX, HALF_MIN, BFLOAT_SUM, BFLOAT_MAX, BFLOAT_MIN, COMPLEX_MAX,
                COMPLEX_MIN, USER_OP_COUNT };
 
 static MPI_User_function* const user_functions[USER_OP_COUNT] = {
-    wrap_sum8, wrap_sum16, half_sum, half_max, half_min, bfloat_sum, bfloat_max, bfloat_min, complex_max, complex_min,
+    sum_u8,  max_u8,  min_u8,  sum_i8,  max_i8,  min_i8,  sum_u16, max_u16, min_u16, sum_i16,
+    max_i16, min_i16, sum_u32, max_u32, min_u32, sum_i32, max_i32, min_i32, sum_u64, max_u64,
+    min_u64, sum_i64, max_i64, min_i64, half_sum, half_max, half_min, bfloat_sum, bfloat_max, bfloat_min, complex_max, complex_min,
 };
 static MPI_Op user_ops[USER_OP_COUNT];
 static int user_ops_ready[USER_OP_COUNT];
@@ -191,6 +219,20 @@ static int32_t user_op(int which, MPI_Op* op) {
     }
     *op = user_ops[which];
     return MLXMPI_STATUS_OK;
+}
+
+/* The first (sum) of an integer dtype's three user operations; max and min follow it. */
+static int integer_op(int32_t dtype) {
+    switch (dtype) {
+    case MLXMPI_DTYPE_UINT8: return SUM_U8;
+    case MLXMPI_DTYPE_INT8: return SUM_I8;
+    case MLXMPI_DTYPE_UINT16: return SUM_U16;
+    case MLXMPI_DTYPE_INT16: return SUM_I16;
+    case MLXMPI_DTYPE_UINT32: return SUM_U32;
+    case MLXMPI_DTYPE_INT32: return SUM_I32;
+    case MLXMPI_DTYPE_UINT64: return SUM_U64;
+    default: return SUM_I64;
+    }
 }
 
 int32_t mlxmpi_internal_reduce_types(const char* function, int32_t dtype, int32_t op,
@@ -209,18 +251,14 @@ int32_t mlxmpi_internal_reduce_types(const char* function, int32_t dtype, int32_
         return MLXMPI_STATUS_OK;
     case MLXMPI_DTYPE_UINT8:
     case MLXMPI_DTYPE_INT8:
-        if (op == MLXMPI_REDUCE_SUM) {
-            *type = MPI_UINT8_T;
-            return user_op(WRAP_SUM8, mpi_op);
-        }
-        break;
     case MLXMPI_DTYPE_UINT16:
     case MLXMPI_DTYPE_INT16:
-        if (op == MLXMPI_REDUCE_SUM) {
-            *type = MPI_UINT16_T;
-            return user_op(WRAP_SUM16, mpi_op);
-        }
-        break;
+    case MLXMPI_DTYPE_UINT32:
+    case MLXMPI_DTYPE_INT32:
+    case MLXMPI_DTYPE_UINT64:
+    case MLXMPI_DTYPE_INT64:
+        *type = mlxmpi_internal_dtype_mpi_type(dtype);
+        return user_op(integer_op(dtype) + op, mpi_op);
     case MLXMPI_DTYPE_FLOAT16:
         *type = MPI_UINT16_T;
         return user_op(half_ops[op], mpi_op);
