@@ -12,8 +12,8 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static unsafe class LargeCount
 {
-    private const int Columns = (1 << 30) + (1 << 19);
-    private const long PerRank = 2L * Columns; // 2^31 + 2^20
+    internal const int Columns = (1 << 30) + (1 << 19);
+    internal const long PerRank = 2L * Columns; // 2^31 + 2^20
 
     [Scenario("large_count", Suite.LargeCount)] public static void Run(ScenarioContext context)
     {
@@ -52,15 +52,15 @@ internal static unsafe class LargeCount
         }
     }
 
-    private static void Poison(MlxArray array)
+    internal static void Poison(MlxArray array)
     {
         for (long done = 0, total = array.NBytes; done < total; done += 1 << 30)
             new Span<byte>(array.DataPointer + done, (int)Math.Min(1 << 30, total - done)).Fill(0xCD);
     }
 
-    private static byte Pattern(long index, int rank) => (byte)((index * 7 + (index >> 20) + rank * 31 + 1) % 251);
+    internal static byte Pattern(long index, int rank) => (byte)((index * 7 + (index >> 20) + rank * 31 + 1) % 251);
 
-    private static void Fill(byte* data, int rank)
+    internal static void Fill(byte* data, int rank)
     {
         Parallel.For(0, 64, part =>
         {
@@ -89,5 +89,5 @@ internal static unsafe class LargeCount
         return first;
     }
 
-    private static (long Start, long End) Range(int part) => (PerRank * part / 64, PerRank * (part + 1) / 64);
+    internal static (long Start, long End) Range(int part) => (PerRank * part / 64, PerRank * (part + 1) / 64);
 }
