@@ -89,6 +89,6 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
         var ndim = Math.Max(x.Ndim, 1);
         Span<int> shape = ndim <= 16 ? stackalloc int[ndim] : new int[ndim];
         ShapeMath.WriteGatheredShape(x.ShapeArray, groupSize, shape);
-        return CallChecks.Output(x, output, shape, $"x's shape with dimension 0 times {groupSize}");
+        return CallChecks.Output(x, output, shape, CallChecks.ShapeRule.Gathered, groupSize);
     }
 }

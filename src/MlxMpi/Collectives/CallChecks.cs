@@ -21,7 +21,9 @@ internal static class CallChecks
 
     /// <summary>An output array must be exactly <paramref name="shape"/> of x's dtype, contiguous, on x's device, and
     /// either x itself (<paramref name="mayBeInput"/>: an in-place reduction) or memory x does not share.</summary>
-    internal static Exception? Output(MlxArray x, MlxArray? output, ReadOnlySpan<int> shape, string shapeRule, bool mayBeInput = false)
+    /// <paramref name="rule"/> says in words how the shape follows from x's (only formatted on failure: a call
+    /// that succeeds allocates nothing here).
+    internal static Exception? Output(MlxArray x, MlxArray? output, ReadOnlySpan<int> shape, ShapeRule rule, int groupSize, bool mayBeInput = false)
     {
         if (output is null)
             return new ArgumentNullException(nameof(output), "the output array is null");
@@ -33,7 +35,7 @@ internal static class CallChecks
                                          (mayBeInput ? " (pass x itself as the output to reduce in place)" : ""), nameof(output));
         if (output.Dtype != x.Dtype || !shape.SequenceEqual(output.ShapeArray))
             return new ArgumentException($"the output must have shape {ShapeMath.Format(shape.ToArray())} and dtype {DtypeInfo.NameOf(x.Dtype)} " +
-                                         $"({shapeRule}); it has shape {ShapeMath.Format(output.ShapeArray)} " +
+                                         $"({Describe(rule, groupSize)}); it has shape {ShapeMath.Format(output.ShapeArray)} " +
                                          $"and dtype {DtypeInfo.NameOf(output.Dtype)}", nameof(output));
         if (!output.IsContiguous)
             return new ArgumentException("the output must be contiguous (row-major), not a strided view", nameof(output));
@@ -41,6 +43,15 @@ internal static class CallChecks
             return new ArgumentException($"the output is on {output.Device} but x is on {x.Device}", nameof(output));
         return null;
     }
+
+    internal enum ShapeRule { SameAsInput, Gathered, Scattered }
+
+    private static string Describe(ShapeRule rule, int groupSize) => rule switch
+    {
+        ShapeRule.Gathered => $"x's shape with dimension 0 times {groupSize}",
+        ShapeRule.Scattered => $"x's shape with dimension 0 divided by {groupSize}",
+        _ => "x's shape",
+    };
 
     /// <summary>A handle on x that survives the caller disposing x while an async call waits its turn.</summary>
     internal static MlxArray? HoldForLater(MlxArray? x) => x is { IsDisposed: false } ? x.ShareView() : null;

@@ -31,8 +31,8 @@ internal static class CollectiveEntry
         if (failure is null)
         {
             failure = gathered
-                ? CallChecks.Output(x, output, ShapeMath.GatheredShape(x.ShapeArray, 1), "x's shape with dimension 0 times 1")
-                : CallChecks.Output(x, output, x.ShapeArray, "x's shape", mayBeInput: true);
+                ? CallChecks.Output(x, output, ShapeMath.GatheredShape(x.ShapeArray, 1), CallChecks.ShapeRule.Gathered, 1)
+                : CallChecks.Output(x, output, x.ShapeArray, CallChecks.ShapeRule.SameAsInput, 1, mayBeInput: true);
         }
         if (failure is not null)
             throw failure;

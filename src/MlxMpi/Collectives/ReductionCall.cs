@@ -59,7 +59,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
                 shape[0] /= group.Size;
             if (output is not null)
             {
-                if (OutputError(x, output, shape) is { } badOutput)
+                if (OutputError(x, output, shape, group.Size) is { } badOutput)
                     return badOutput;
                 result = output;
             }
@@ -124,14 +124,14 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
         return null;
     }
 
-    private readonly Exception? OutputError(MlxArray input, MlxArray destination, ReadOnlySpan<int> shape)
+    private readonly Exception? OutputError(MlxArray input, MlxArray destination, ReadOnlySpan<int> shape, int groupSize)
     {
         var inPlace = ReferenceEquals(destination, input);
         if (inPlace && (scatter || input.Device.Type != DeviceType.Cpu))
             return new ArgumentException(scatter
                 ? "SumScatter cannot write into its own input: pass a separate output array"
                 : "in-place reductions of GPU arrays are not supported: pass a separate output array", "output");
-        return CallChecks.Output(input, destination, shape, scatter ? "x's shape with dimension 0 divided by the group size" : "x's shape",
-                                 mayBeInput: !scatter);
+        return CallChecks.Output(input, destination, shape, scatter ? CallChecks.ShapeRule.Scattered : CallChecks.ShapeRule.SameAsInput,
+                                 groupSize, mayBeInput: !scatter);
     }
 }

@@ -2,8 +2,9 @@ namespace MlxMpi.MpiWorker.Scenarios;
 
 /// <summary>
 /// Managed allocation per call in steady state, measured with GC.GetAllocatedBytesForCurrentThread over many
-/// calls (deterministic, unlike time): AllGatherInto must allocate nothing, AllGather at most 256 bytes (the
-/// result's MlxArray and its bookkeeping), on both the inline path and the data-phase path.
+/// calls (deterministic, unlike time): AllGatherInto, AllSumInto (also in place) and SumScatterInto must allocate
+/// nothing, AllGather and AllSum at most 256 bytes (the result's MlxArray and its bookkeeping), on both the inline
+/// path and the data-phase path.
 /// </summary>
 internal static class AllocationBudget
 {
@@ -22,6 +23,19 @@ internal static class AllocationBudget
             context.Info($"{elements * 4} bytes per rank: AllGatherInto {into:F2} B/call, AllGather {gather:F2} B/call");
             context.Expect(into == 0, $"AllGatherInto of {elements * 4} bytes allocated {into:F2} bytes per call; expected 0");
             context.Expect(gather <= 256, $"AllGather of {elements * 4} bytes allocated {gather:F2} bytes per call; expected <= 256");
+
+            using var sum = MlxArray.Zeros([elements], Dtype.Float32);
+            using var share = MlxArray.Zeros([elements], Dtype.Float32);
+            using var rows = Dtypes.ToMlx(TestData.Random(Dtype.Float32, [elements * world.Size], context.SeedFor(world.Rank, -elements)));
+            var sumInto = PerCall(() => Distributed.AllSumInto(x, sum, world));
+            var inPlace = PerCall(() => Distributed.AllMaxInto(sum, sum, world));
+            var scatterInto = PerCall(() => Distributed.SumScatterInto(rows, share, world));
+            var allSum = PerCall(() => Distributed.AllSum(x, world).Dispose());
+            context.Info($"{elements * 4} bytes per rank: AllSumInto {sumInto:F2}, AllMaxInto in place {inPlace:F2}, SumScatterInto {scatterInto:F2}, " +
+                         $"AllSum {allSum:F2} B/call");
+            context.Expect(sumInto == 0 && inPlace == 0 && scatterInto == 0,
+                           $"the reductions' Into forms of {elements * 4} bytes allocated {sumInto:F2} / {inPlace:F2} / {scatterInto:F2} bytes per call; expected 0");
+            context.Expect(allSum <= 256, $"AllSum of {elements * 4} bytes allocated {allSum:F2} bytes per call; expected <= 256");
 
             // The figures only count if the gathers were right.
             GatherCheck.Run(context, world, $"after the allocation loop ({elements})",
