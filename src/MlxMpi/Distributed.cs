@@ -5,7 +5,7 @@ using MlxMpi.Interop;
 namespace MlxMpi;
 
 /// <summary>MLX's distributed API over MPI: initialise a world group and gather arrays across it.</summary>
-public static class Distributed
+public static partial class Distributed
 {
     private static readonly object InitLock = new();
     private static Group? world;

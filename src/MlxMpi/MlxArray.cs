@@ -144,8 +144,9 @@ public sealed unsafe partial class MlxArray : IDisposable
         get { ThrowIfDisposed(); return _buffer.Base + _offset * ElementSize; }
     }
 
-    /// <summary>True when both arrays are views of the same memory (MPI forbids overlapping send and receive buffers).</summary>
-    internal bool SharesMemoryWith(MlxArray other) => ReferenceEquals(_buffer, other._buffer);
+    /// <summary>True when both arrays are views of the same memory (MPI forbids overlapping send and receive buffers).
+    /// Views of a caller's memory (<see cref="FromPointer"/>) are separate buffers, so address ranges are compared too.</summary>
+    internal bool SharesMemoryWith(MlxArray other) => _buffer.Overlaps(other._buffer);
 
     /// <summary>Holds the memory until the lease is disposed, even across a concurrent <see cref="Dispose"/>.
     /// <see cref="BufferLease.Base"/> plus <see cref="ElementOffset"/> elements is the first logical element.</summary>

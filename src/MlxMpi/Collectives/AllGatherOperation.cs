@@ -19,20 +19,22 @@ internal static unsafe class AllGatherOperation
             static (s, announce) => Gather(s.x, null, s.group, s.stream, CollectiveOp.AllGather, announce)!);
     }
 
-    /// <summary>Gathers into the caller's <paramref name="output"/>, which must have the result's shape and dtype.</summary>
-    internal static void RunInto(MlxArray x, MlxArray output, Group group, Stream? stream)
+    /// <summary>Gathers into the caller's <paramref name="output"/>, which must have the result's shape and dtype.
+    /// <paramref name="localFailure"/>, when set, is a failure the caller found before it had arrays to pass (the span
+    /// overloads' unsupported element type): it is announced through the header phase like any other local failure.</summary>
+    internal static void RunInto(MlxArray? x, MlxArray? output, Group group, Stream? stream, Exception? localFailure = null)
     {
         group.ThrowIfDisposed();
         if (group.Size == 1)
         {
-            if ((GatherInput.Validate(x, stream) ?? ValidateOutput(x, output, 1)) is { } failure)
+            if ((localFailure ?? GatherInput.Validate(x, stream) ?? ValidateOutput(x!, output, 1)) is { } failure)
                 throw failure;
-            using var lease = output.AcquireData();
-            x.CopyLogicalBytesTo(output.DataPointer);
+            using var lease = output!.AcquireData();
+            x!.CopyLogicalBytesTo(output.DataPointer);
             return;
         }
-        CollectiveQueue.Run((x, output, group, stream),
-            static (s, announce) => Gather(s.x, s.output, s.group, s.stream, CollectiveOp.AllGatherInto, announce));
+        CollectiveQueue.Run((x, output, group, stream, localFailure),
+            static (s, announce) => Gather(s.x, s.output, s.group, s.stream, CollectiveOp.AllGatherInto, announce ?? s.localFailure));
     }
 
     /// <summary>Queues a gather behind every collective this rank started before, and returns at once.</summary>
