@@ -1,4 +1,5 @@
 using MlxMpi.MpiWorker.Scenarios;
+using MlxMpi.MpiWorker.Scenarios.DotNetData;
 
 namespace MlxMpi.MpiWorker;
 
@@ -43,6 +44,12 @@ internal static class ScenarioTable
         new("desync_op", DesyncOp.Run),
         new("bad_input_one_rank", BadInputOneRank.Run),
         new("mpi_flavor", MpiFlavorMatch.Run),
+
+        // .NET data: spans, arrays, caller memory, Tensor<T>, objects (DotNetDataScenarioTests, one launch per rank count).
+        new("span_gather", SpanGather.Run),
+        new("span_bad_one_rank", SpanBadOneRank.Run),
+        new("tensor_gather", TensorGather.Run),
+        new("object_gather", ObjectGather.Run),
 
         // Robustness, each launched on its own (FaultTests, TimeoutTests, SoakTests): these end the job or run long.
         new("fault_sigkill", FaultInjection.Sigkill),
