@@ -89,6 +89,20 @@ internal enum mlxmpi_device_path
     MLXMPI_DEVICE_PATH_UNIFIED = 3,
 }
 
+/// <summary>
+/// Element-wise reductions (frozen values). How each dtype reduces: integers and float32/64 with
+/// MPI's own operations (integer sums wrap); bool: sum and max are logical OR, min logical AND
+/// (results 0 or 1); float16 and bfloat16: through float, rounded back to nearest even, NaN
+/// propagating in max and min; complex64: sum as MPI_C_FLOAT_COMPLEX, max and min ordered by
+/// real part, then imaginary part.
+/// </summary>
+internal enum mlxmpi_reduce_op
+{
+    MLXMPI_REDUCE_SUM = 0,
+    MLXMPI_REDUCE_MAX = 1,
+    MLXMPI_REDUCE_MIN = 2,
+}
+
 /// <summary>An MPI communicator owned by the shim. Opaque: only pointers to it cross the ABI.</summary>
 internal partial struct mlxmpi_comm
 {
@@ -233,6 +247,60 @@ internal static unsafe partial class NativeMethods
     [return: NativeTypeName("int32_t")]
     internal static partial int mlxmpi_allgatherv([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("const void *")] void* send, [NativeTypeName("int64_t")] long send_count, [NativeTypeName("void *")] void* recv, [NativeTypeName("const int64_t *")] long* counts, [NativeTypeName("const int64_t *")] long* displs, [NativeTypeName("int32_t")] int dtype);
 
+    /// <summary>
+    /// MPI_Allreduce of count elements of dtype with op (an mlxmpi_reduce_op): recv receives count
+    /// elements, each the reduction over the ranks of that element. send == recv reduces in place;
+    /// any other overlap is MLXMPI_STATUS_INVALID_ARGUMENT. send may be NULL only when count is 0.
+    /// Any count is accepted (MPI_Allreduce_c on MPI-4, consecutive pieces of at most INT_MAX
+    /// elements on MPI-3). Collective over comm. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_allreduce")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_allreduce([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("const void *")] void* send, [NativeTypeName("void *")] void* recv, [NativeTypeName("int64_t")] long count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("int32_t")] int op);
+
+    /// <summary>
+    /// MPI_Reduce_scatter_block: send holds size(comm) * recv_count elements of dtype; rank r receives
+    /// in recv (recv_count elements, not overlapping send) the reduction with op of every rank's
+    /// block r, i.e. elements [r * recv_count, (r + 1) * recv_count). Any count is accepted
+    /// (MPI_Reduce_scatter_block_c on MPI-4; on MPI-3 a block beyond INT_MAX is reduced onto its owner
+    /// in pieces). Collective over comm. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_reduce_scatter")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_reduce_scatter([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("const void *")] void* send, [NativeTypeName("void *")] void* recv, [NativeTypeName("int64_t")] long recv_count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("int32_t")] int op);
+
+    /// <summary>
+    /// MPI_Reduce_local: inout[i] = in[i] op inout[i] for count elements of dtype, on this rank alone,
+    /// with the same datatypes and operations as mlxmpi_allreduce (so a reduction of payloads that
+    /// arrived some other way gives the collective's result). in and inout must not overlap. Needs
+    /// mlxmpi_init. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_reduce_local")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_reduce_local([NativeTypeName("const void *")] void* @in, [NativeTypeName("void *")] void* inout, [NativeTypeName("int64_t")] long count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("int32_t")] int op);
+
+    /// <summary>
+    /// MPI_Send of count elements of dtype to rank dst of comm (not this rank), with tag in 0..32767.
+    /// Any count is accepted (MPI_Send_c on MPI-4, a derived datatype on MPI-3). Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_send")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_send([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("const void *")] void* buffer, [NativeTypeName("int64_t")] long count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("int32_t")] int dst, [NativeTypeName("int32_t")] int tag);
+
+    /// <summary>
+    /// MPI_Recv of exactly count elements of dtype from rank src of comm (not this rank) with tag:
+    /// a message of another length is an error (MLXMPI_STATUS_INVALID_ARGUMENT, or MPI's truncation
+    /// error when it is longer). Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_recv")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_recv([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("void *")] void* buffer, [NativeTypeName("int64_t")] long count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("int32_t")] int src, [NativeTypeName("int32_t")] int tag);
+
     /// <summary>MPI_Barrier over comm. Returns a status.</summary>
     [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_barrier")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
@@ -347,6 +415,21 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     [return: NativeTypeName("int32_t")]
     internal static partial int mlxmpi_allgather_device([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t")] int device, [NativeTypeName("const void *")] void* send, [NativeTypeName("void *")] void* recv, [NativeTypeName("int64_t")] long count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("void *")] void* stream);
+
+    /// <summary>
+    /// mlxmpi_allreduce of device memory (send == recv is not allowed here), and
+    /// mlxmpi_reduce_scatter of device memory: the same paths, agreement and stream rules as
+    /// mlxmpi_allgather_device. Collective over comm. Return a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_allreduce_device")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_allreduce_device([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t")] int device, [NativeTypeName("const void *")] void* send, [NativeTypeName("void *")] void* recv, [NativeTypeName("int64_t")] long count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("int32_t")] int op, [NativeTypeName("void *")] void* stream);
+
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_reduce_scatter_device")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_reduce_scatter_device([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("int32_t")] int kind, [NativeTypeName("int32_t")] int device, [NativeTypeName("const void *")] void* send, [NativeTypeName("void *")] void* recv, [NativeTypeName("int64_t")] long recv_count, [NativeTypeName("int32_t")] int dtype, [NativeTypeName("int32_t")] int op, [NativeTypeName("void *")] void* stream);
 
     /// <summary>
     /// Returns the mlxmpi_device_path that this thread's last mlxmpi_allgather_device chose (set once

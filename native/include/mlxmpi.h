@@ -88,6 +88,17 @@ typedef enum mlxmpi_device_path {
     MLXMPI_DEVICE_PATH_UNIFIED = 3, /* unified memory (Metal): gathered in place after a sync */
 } mlxmpi_device_path;
 
+/* Element-wise reductions (frozen values). How each dtype reduces: integers and float32/64 with
+   MPI's own operations (integer sums wrap); bool: sum and max are logical OR, min logical AND
+   (results 0 or 1); float16 and bfloat16: through float, rounded back to nearest even, NaN
+   propagating in max and min; complex64: sum as MPI_C_FLOAT_COMPLEX, max and min ordered by
+   real part, then imaginary part. */
+typedef enum mlxmpi_reduce_op {
+    MLXMPI_REDUCE_SUM = 0,
+    MLXMPI_REDUCE_MAX = 1,
+    MLXMPI_REDUCE_MIN = 2,
+} mlxmpi_reduce_op;
+
 /* An MPI communicator owned by the shim. Opaque: only pointers to it cross the ABI. */
 typedef struct mlxmpi_comm mlxmpi_comm;
 
@@ -161,6 +172,40 @@ MLXMPI_EXPORT int32_t mlxmpi_allgather(mlxmpi_comm* comm, const void* send, void
 MLXMPI_EXPORT int32_t mlxmpi_allgatherv(mlxmpi_comm* comm, const void* send, int64_t send_count,
                                         void* recv, const int64_t* counts, const int64_t* displs,
                                         int32_t dtype);
+
+/* MPI_Allreduce of count elements of dtype with op (an mlxmpi_reduce_op): recv receives count
+   elements, each the reduction over the ranks of that element. send == recv reduces in place;
+   any other overlap is MLXMPI_STATUS_INVALID_ARGUMENT. send may be NULL only when count is 0.
+   Any count is accepted (MPI_Allreduce_c on MPI-4, consecutive pieces of at most INT_MAX
+   elements on MPI-3). Collective over comm. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_allreduce(mlxmpi_comm* comm, const void* send, void* recv,
+                                       int64_t count, int32_t dtype, int32_t op);
+
+/* MPI_Reduce_scatter_block: send holds size(comm) * recv_count elements of dtype; rank r receives
+   in recv (recv_count elements, not overlapping send) the reduction with op of every rank's
+   block r, i.e. elements [r * recv_count, (r + 1) * recv_count). Any count is accepted
+   (MPI_Reduce_scatter_block_c on MPI-4; on MPI-3 a block beyond INT_MAX is reduced onto its owner
+   in pieces). Collective over comm. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_reduce_scatter(mlxmpi_comm* comm, const void* send, void* recv,
+                                            int64_t recv_count, int32_t dtype, int32_t op);
+
+/* MPI_Reduce_local: inout[i] = in[i] op inout[i] for count elements of dtype, on this rank alone,
+   with the same datatypes and operations as mlxmpi_allreduce (so a reduction of payloads that
+   arrived some other way gives the collective's result). in and inout must not overlap. Needs
+   mlxmpi_init. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_reduce_local(const void* in, void* inout, int64_t count,
+                                          int32_t dtype, int32_t op);
+
+/* MPI_Send of count elements of dtype to rank dst of comm (not this rank), with tag in 0..32767.
+   Any count is accepted (MPI_Send_c on MPI-4, a derived datatype on MPI-3). Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_send(mlxmpi_comm* comm, const void* buffer, int64_t count,
+                                  int32_t dtype, int32_t dst, int32_t tag);
+
+/* MPI_Recv of exactly count elements of dtype from rank src of comm (not this rank) with tag:
+   a message of another length is an error (MLXMPI_STATUS_INVALID_ARGUMENT, or MPI's truncation
+   error when it is longer). Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_recv(mlxmpi_comm* comm, void* buffer, int64_t count, int32_t dtype,
+                                  int32_t src, int32_t tag);
 
 /* MPI_Barrier over comm. Returns a status. */
 MLXMPI_EXPORT int32_t mlxmpi_barrier(mlxmpi_comm* comm);
@@ -248,6 +293,17 @@ MLXMPI_EXPORT int32_t mlxmpi_device_is_cuda_aware(int32_t* flag);
 MLXMPI_EXPORT int32_t mlxmpi_allgather_device(mlxmpi_comm* comm, int32_t kind, int32_t device,
                                               const void* send, void* recv, int64_t count,
                                               int32_t dtype, void* stream);
+
+/* mlxmpi_allreduce of device memory (send == recv is not allowed here), and
+   mlxmpi_reduce_scatter of device memory: the same paths, agreement and stream rules as
+   mlxmpi_allgather_device. Collective over comm. Return a status. */
+MLXMPI_EXPORT int32_t mlxmpi_allreduce_device(mlxmpi_comm* comm, int32_t kind, int32_t device,
+                                              const void* send, void* recv, int64_t count,
+                                              int32_t dtype, int32_t op, void* stream);
+MLXMPI_EXPORT int32_t mlxmpi_reduce_scatter_device(mlxmpi_comm* comm, int32_t kind,
+                                                   int32_t device, const void* send, void* recv,
+                                                   int64_t recv_count, int32_t dtype, int32_t op,
+                                                   void* stream);
 
 /* Returns the mlxmpi_device_path that this thread's last mlxmpi_allgather_device chose (set once
    the path is chosen, also when the gather then fails), MLXMPI_DEVICE_PATH_NONE before any.

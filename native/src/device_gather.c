@@ -1,5 +1,7 @@
 /*
- * device_gather.c: MPI_Allgather of device memory.
+ * device_gather.c: collectives over device memory: MPI_Allgather, MPI_Allreduce and
+ * MPI_Reduce_scatter_block, which differ only in how many bytes each side holds and in the
+ * MPI call in the middle.
  *
  * Three ways to get device data through MPI:
  *   DIRECT   a CUDA-aware MPI reads and writes device memory itself; the stream is synchronised
@@ -8,7 +10,8 @@
  *            buffers are gathered, the result is copied into recv on the stream;
  *   UNIFIED  Metal on Apple silicon: device buffers are host memory, so after the command queue
  *            is drained their contents are gathered in place.
- * The MPI part is mlxmpi_allgather itself, with its large-count machinery.
+ * The MPI part is the host function itself (mlxmpi_allgather, mlxmpi_allreduce,
+ * mlxmpi_reduce_scatter), with its large-count machinery.
  *
  * A gather is collective, so a failure that only one rank sees (its staging copy failed, its
  * pinned allocation did not fit, it was handed a host pointer) must not leave the others
@@ -24,12 +27,16 @@
 
 #include "device.h"
 
-static const char k_function[] = "mlxmpi_allgather_device";
+/* Which collective a device call runs. */
+typedef enum device_collective { DEVICE_ALLGATHER, DEVICE_ALLREDUCE, DEVICE_REDUCE_SCATTER } device_collective;
 
 static _Thread_local int32_t t_last_path = MLXMPI_DEVICE_PATH_NONE;
 
 /* One call's state, so that every exit releases the same way. */
 typedef struct device_gather {
+    const char* function; /* the public name, for messages */
+    device_collective collective;
+    int32_t op;           /* the mlxmpi_reduce_op of a reduction */
     mlxmpi_comm* comm;
     int32_t kind;
     int32_t device;
@@ -55,28 +62,33 @@ typedef struct device_gather {
 static int32_t check_sizes(device_gather* g) {
     int32_t element_size = 0;
     int32_t status =
-        mlxmpi_internal_check_gather_basics(k_function, g->comm, g->recv, g->dtype, &element_size);
+        mlxmpi_internal_check_gather_basics(g->function, g->comm, g->recv, g->dtype, &element_size);
     if (status != MLXMPI_STATUS_OK) {
         return status;
     }
     if (g->count < 0) {
         return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
-                                    "%s: count must be >= 0, got %lld", k_function,
+                                    "%s: count must be >= 0, got %lld", g->function,
                                     (long long)g->count);
     }
-    status = mlxmpi_internal_check_send(k_function, "count", g->send, g->count);
+    status = mlxmpi_internal_check_send(g->function, "count", g->send, g->count);
     if (status != MLXMPI_STATUS_OK) {
         return status;
     }
+    /* count is what one rank contributes (gather, reduce) or receives (reduce-scatter). */
     int64_t ranks = g->comm->size > 0 ? g->comm->size : 1;
-    if (!mlxmpi_internal_byte_size(g->count, element_size, &g->send_bytes) ||
-        !mlxmpi_internal_byte_size(g->send_bytes, ranks, &g->recv_bytes)) {
+    int64_t block_bytes = 0;
+    int64_t all_bytes = 0;
+    if (!mlxmpi_internal_byte_size(g->count, element_size, &block_bytes) ||
+        !mlxmpi_internal_byte_size(block_bytes, ranks, &all_bytes)) {
         return mlxmpi_internal_fail(MLXMPI_STATUS_COUNT_TOO_LARGE,
                                     "%s: count %lld of %d-byte elements on %lld ranks does not "
                                     "fit in the address space",
-                                    k_function, (long long)g->count, (int)element_size,
+                                    g->function, (long long)g->count, (int)element_size,
                                     (long long)ranks);
     }
+    g->send_bytes = g->collective == DEVICE_REDUCE_SCATTER ? all_bytes : block_bytes;
+    g->recv_bytes = g->collective == DEVICE_ALLGATHER ? all_bytes : block_bytes;
     return MLXMPI_STATUS_OK;
 }
 
@@ -97,7 +109,7 @@ static int32_t choose_path(device_gather* g) {
         return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
                                     "%s: MLXMPI_GPU_PATH is \"%.64s\"; expected auto, staging or "
                                     "direct",
-                                    k_function, forced);
+                                    g->function, forced);
     }
     return MLXMPI_STATUS_OK;
 }
@@ -111,46 +123,46 @@ static int32_t resolve_addresses(device_gather* g) {
         return MLXMPI_STATUS_OK; /* no data: nothing to check, order or copy */
     }
     int32_t status =
-        mlxmpi_internal_check_pointer(k_function, g->hooks, "send", g->send, g->device, 1);
+        mlxmpi_internal_check_pointer(g->function, g->hooks, "send", g->send, g->device, 1);
     if (status == MLXMPI_STATUS_OK) {
         status =
-            mlxmpi_internal_check_pointer(k_function, g->hooks, "recv", g->recv, g->device, 1);
+            mlxmpi_internal_check_pointer(g->function, g->hooks, "recv", g->recv, g->device, 1);
     }
     if (status == MLXMPI_STATUS_OK && g->path == MLXMPI_DEVICE_PATH_UNIFIED) {
         void* send_view = NULL;
-        status = g->hooks->host_view(k_function, (void*)(uintptr_t)g->send,
+        status = g->hooks->host_view(g->function, (void*)(uintptr_t)g->send,
                                      (size_t)g->send_bytes, &send_view);
         if (status == MLXMPI_STATUS_OK) {
             g->mpi_send = send_view;
             status =
-                g->hooks->host_view(k_function, g->recv, (size_t)g->recv_bytes, &g->mpi_recv);
+                g->hooks->host_view(g->function, g->recv, (size_t)g->recv_bytes, &g->mpi_recv);
         }
     }
     if (status == MLXMPI_STATUS_OK &&
         mlxmpi_internal_ranges_overlap((uintptr_t)g->mpi_send, (uint64_t)g->send_bytes,
                                        (uintptr_t)g->mpi_recv, (uint64_t)g->recv_bytes)) {
         status = mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
-                                      "%s: send and recv overlap", k_function);
+                                      "%s: send and recv overlap", g->function);
     }
     return status;
 }
 
 /* Staging, first half: send copied into pinned memory on the stream, and waited for. */
 static int32_t stage_in(device_gather* g) {
-    int32_t status = mlxmpi_internal_staging_acquire(k_function, g->hooks, (size_t)g->send_bytes,
+    int32_t status = mlxmpi_internal_staging_acquire(g->function, g->hooks, (size_t)g->send_bytes,
                                                      &g->send_stage);
     if (status == MLXMPI_STATUS_OK) {
-        status = mlxmpi_internal_staging_acquire(k_function, g->hooks, (size_t)g->recv_bytes,
+        status = mlxmpi_internal_staging_acquire(g->function, g->hooks, (size_t)g->recv_bytes,
                                                  &g->recv_stage);
     }
     if (status != MLXMPI_STATUS_OK) {
         return status;
     }
     g->stages_reusable = 0;
-    status = g->hooks->copy_to_host_async(k_function, g->device, g->send_stage.memory, g->send,
+    status = g->hooks->copy_to_host_async(g->function, g->device, g->send_stage.memory, g->send,
                                           (size_t)g->send_bytes, g->stream);
     if (status == MLXMPI_STATUS_OK) {
-        status = g->hooks->synchronize(k_function, g->device, g->stream);
+        status = g->hooks->synchronize(g->function, g->device, g->stream);
     }
     if (status != MLXMPI_STATUS_OK) {
         return status;
@@ -165,10 +177,10 @@ static int32_t stage_in(device_gather* g) {
 static int32_t prepare(device_gather* g) {
     int32_t status = check_sizes(g);
     if (status == MLXMPI_STATUS_OK) {
-        status = mlxmpi_internal_device_hooks(k_function, g->kind, &g->hooks);
+        status = mlxmpi_internal_device_hooks(g->function, g->kind, &g->hooks);
     }
     if (status == MLXMPI_STATUS_OK) {
-        status = mlxmpi_internal_check_device(k_function, g->hooks, g->device);
+        status = mlxmpi_internal_check_device(g->function, g->hooks, g->device);
     }
     if (status == MLXMPI_STATUS_OK) {
         status = choose_path(g);
@@ -185,7 +197,7 @@ static int32_t prepare(device_gather* g) {
         return stage_in(g);
     }
     /* Direct and unified: MPI reads the memory itself, after the stream's work. */
-    return g->hooks->synchronize(k_function, g->device, g->stream);
+    return g->hooks->synchronize(g->function, g->device, g->stream);
 }
 
 /* Every rank learns whether any rank failed to prepare. MINLOC over (status, rank) finds the
@@ -209,15 +221,24 @@ static int32_t agree(device_gather* g, int32_t local_status) {
     return mlxmpi_internal_fail(first.value,
                                 "%s: rank %d failed before the gather (%s; its own error says "
                                 "why), so no rank gathered anything",
-                                k_function, first.rank, mlxmpi_internal_status_name(first.value));
+                                g->function, first.rank, mlxmpi_internal_status_name(first.value));
 }
 
-static int32_t gather(device_gather* g) {
-    if (g->limit == INT_MAX) {
-        return mlxmpi_allgather(g->comm, g->mpi_send, g->mpi_recv, g->count, g->dtype);
+static int32_t run_collective(device_gather* g) {
+    switch (g->collective) {
+    case DEVICE_ALLREDUCE:
+        return mlxmpi_internal_allreduce_with_limit(g->comm, g->mpi_send, g->mpi_recv, g->count,
+                                                    g->dtype, g->op, g->limit);
+    case DEVICE_REDUCE_SCATTER:
+        return mlxmpi_internal_reduce_scatter_with_limit(g->comm, g->mpi_send, g->mpi_recv,
+                                                         g->count, g->dtype, g->op, g->limit);
+    default:
+        if (g->limit == INT_MAX) {
+            return mlxmpi_allgather(g->comm, g->mpi_send, g->mpi_recv, g->count, g->dtype);
+        }
+        return mlxmpi_internal_allgather_with_limit(g->comm, g->mpi_send, g->mpi_recv, g->count,
+                                                    g->dtype, g->limit);
     }
-    return mlxmpi_internal_allgather_with_limit(g->comm, g->mpi_send, g->mpi_recv, g->count,
-                                                g->dtype, g->limit);
 }
 
 /* Staging, second half: the gathered data copied into recv on the stream, and waited for. */
@@ -226,29 +247,28 @@ static int32_t stage_out(device_gather* g) {
         return MLXMPI_STATUS_OK;
     }
     g->stages_reusable = 0;
-    int32_t status = g->hooks->copy_to_device_async(k_function, g->device, g->recv,
+    int32_t status = g->hooks->copy_to_device_async(g->function, g->device, g->recv,
                                                     g->recv_stage.memory, (size_t)g->recv_bytes,
                                                     g->stream);
     if (status == MLXMPI_STATUS_OK) {
-        status = g->hooks->synchronize(k_function, g->device, g->stream);
+        status = g->hooks->synchronize(g->function, g->device, g->stream);
     }
     g->stages_reusable = status == MLXMPI_STATUS_OK;
     return status;
 }
 
-int32_t mlxmpi_internal_allgather_device_with_limit(mlxmpi_comm* comm, int32_t kind,
-                                                    int32_t device, const void* send, void* recv,
-                                                    int64_t count, int32_t dtype, void* stream,
-                                                    int64_t limit) {
+static int32_t run_device(const char* function, device_collective collective, int32_t op,
+                          mlxmpi_comm* comm, int32_t kind, int32_t device, const void* send,
+                          void* recv, int64_t count, int32_t dtype, void* stream, int64_t limit) {
     /* Without a communicator, or without MPI, there is nobody to agree with: every rank fails
        here alike. */
     if (comm == NULL) {
         return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT, "%s: comm is NULL",
-                                    k_function);
+                                    function);
     }
     if (limit < 1 || limit > INT_MAX) {
         return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
-                                    "%s: limit must be in 1..INT_MAX, got %lld", k_function,
+                                    "%s: limit must be in 1..INT_MAX, got %lld", function,
                                     (long long)limit);
     }
     int32_t status = mlxmpi_internal_require_mpi();
@@ -257,6 +277,9 @@ int32_t mlxmpi_internal_allgather_device_with_limit(mlxmpi_comm* comm, int32_t k
     }
     device_gather g;
     memset(&g, 0, sizeof g);
+    g.function = function;
+    g.collective = collective;
+    g.op = op;
     g.comm = comm;
     g.kind = kind;
     g.device = device;
@@ -270,7 +293,7 @@ int32_t mlxmpi_internal_allgather_device_with_limit(mlxmpi_comm* comm, int32_t k
 
     status = agree(&g, prepare(&g));
     if (status == MLXMPI_STATUS_OK) {
-        status = gather(&g);
+        status = run_collective(&g);
     }
     if (status == MLXMPI_STATUS_OK) {
         status = stage_out(&g);
@@ -280,11 +303,34 @@ int32_t mlxmpi_internal_allgather_device_with_limit(mlxmpi_comm* comm, int32_t k
     return status;
 }
 
+int32_t mlxmpi_internal_allgather_device_with_limit(mlxmpi_comm* comm, int32_t kind,
+                                                    int32_t device, const void* send, void* recv,
+                                                    int64_t count, int32_t dtype, void* stream,
+                                                    int64_t limit) {
+    return run_device("mlxmpi_allgather_device", DEVICE_ALLGATHER, 0, comm, kind, device, send,
+                      recv, count, dtype, stream, limit);
+}
+
 MLXMPI_EXPORT int32_t mlxmpi_allgather_device(mlxmpi_comm* comm, int32_t kind, int32_t device,
                                               const void* send, void* recv, int64_t count,
                                               int32_t dtype, void* stream) {
     return mlxmpi_internal_allgather_device_with_limit(comm, kind, device, send, recv, count,
                                                        dtype, stream, INT_MAX);
+}
+
+MLXMPI_EXPORT int32_t mlxmpi_allreduce_device(mlxmpi_comm* comm, int32_t kind, int32_t device,
+                                              const void* send, void* recv, int64_t count,
+                                              int32_t dtype, int32_t op, void* stream) {
+    return run_device("mlxmpi_allreduce_device", DEVICE_ALLREDUCE, op, comm, kind, device, send,
+                      recv, count, dtype, stream, INT_MAX);
+}
+
+MLXMPI_EXPORT int32_t mlxmpi_reduce_scatter_device(mlxmpi_comm* comm, int32_t kind,
+                                                   int32_t device, const void* send, void* recv,
+                                                   int64_t recv_count, int32_t dtype, int32_t op,
+                                                   void* stream) {
+    return run_device("mlxmpi_reduce_scatter_device", DEVICE_REDUCE_SCATTER, op, comm, kind,
+                      device, send, recv, recv_count, dtype, stream, INT_MAX);
 }
 
 MLXMPI_EXPORT int32_t mlxmpi_device_last_path(void) {

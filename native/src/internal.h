@@ -145,4 +145,31 @@ int32_t mlxmpi_internal_allgatherv_with_limit(mlxmpi_comm* comm, const void* sen
                                               const int64_t* counts, const int64_t* displs,
                                               int32_t dtype, int64_t limit);
 
+/* ---- reduce_ops.c ---- */
+
+/* The MPI datatype and operation that reduce dtype with op (an mlxmpi_reduce_op), creating the
+   user-defined operation on first use. Messages start with `function`. Returns a status. */
+int32_t mlxmpi_internal_reduce_types(const char* function, int32_t dtype, int32_t op,
+                                     MPI_Datatype* type, MPI_Op* mpi_op);
+
+/* The conversions the float16 and bfloat16 operations round through, for the native tests. */
+float mlxmpi_internal_half_to_float(uint16_t h);
+uint16_t mlxmpi_internal_float_to_half(float f);
+float mlxmpi_internal_bfloat_to_float(uint16_t b);
+uint16_t mlxmpi_internal_float_to_bfloat(float f);
+
+/* ---- allreduce.c and p2p.c: the exported functions with an artificial per-call element limit
+   (1..INT_MAX), so tests reach the beyond-INT_MAX paths with small buffers ---- */
+
+int32_t mlxmpi_internal_allreduce_with_limit(mlxmpi_comm* comm, const void* send, void* recv,
+                                             int64_t count, int32_t dtype, int32_t op,
+                                             int64_t limit);
+int32_t mlxmpi_internal_reduce_scatter_with_limit(mlxmpi_comm* comm, const void* send,
+                                                  void* recv, int64_t recv_count, int32_t dtype,
+                                                  int32_t op, int64_t limit);
+int32_t mlxmpi_internal_send_with_limit(mlxmpi_comm* comm, const void* buffer, int64_t count,
+                                        int32_t dtype, int32_t dst, int32_t tag, int64_t limit);
+int32_t mlxmpi_internal_recv_with_limit(mlxmpi_comm* comm, void* buffer, int64_t count,
+                                        int32_t dtype, int32_t src, int32_t tag, int64_t limit);
+
 #endif /* MLXMPI_INTERNAL_H */

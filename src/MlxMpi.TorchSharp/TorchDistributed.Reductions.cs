@@ -1,3 +1,4 @@
+using MlxMpi.Collectives;
 using static TorchSharp.torch;
 
 namespace MlxMpi.TorchSharp;
@@ -21,7 +22,8 @@ public static partial class TorchDistributed
         try
         {
             using (var input = TensorStorage.View(x))
-                SumInto(input, result, g);
+            using (var output = TensorStorage.View(result))
+                ViewCalls.ReduceInto(g, CollectiveOp.AllSum, input, output, null);
             return result;
         }
         catch
@@ -40,7 +42,8 @@ public static partial class TorchDistributed
     /// as mlx.nn.average_gradients does for data-parallel training: call it after <c>backward()</c> and before the optimizer
     /// step. Gradients are packed into buckets of about <paramref name="bucketBytes"/> (32 MiB, MLX's all_reduce_size) in
     /// parameter order, one bucket per dtype, and each bucket is summed in one AllSum call and divided by the group size; a
-    /// bucket holding one contiguous gradient is summed straight from it. On a group of one nothing happens.
+    /// bucket holding one contiguous gradient is summed in place in it (no copy); a bucket of several is concatenated once,
+    /// summed in place, and copied back. On a group of one nothing happens.
     /// </summary>
     /// <remarks>Every rank must hold the same model: the same parameters in the same order, with a gradient on the same ones
     /// (parameters whose grad is null are skipped); otherwise the buckets differ and every rank throws
@@ -63,8 +66,9 @@ public static partial class TorchDistributed
             var single = bucket.Gradients.Count == 1 && bucket.Gradients[0].is_contiguous();
             var flat = single ? bucket.Gradients[0] : cat(bucket.Gradients.Select(t => t.reshape(-1)).ToList(), 0);
             ThrowIfInvalid(flat, "gradient", g);
+            // In place: the sum lands in the storage it was read from, with no copy at all.
             using (var view = TensorStorage.View(flat))
-                SumInto(view, flat, g);
+                ViewCalls.ReduceInto(g, CollectiveOp.AllSum, view, view, null);
             flat.div_(g.Size);
             if (single)
                 continue;
@@ -78,45 +82,11 @@ public static partial class TorchDistributed
         }
     }
 
-    /// <summary>AllSum of <paramref name="input"/> (a view of a tensor's storage), written into <paramref name="target"/>'s
-    /// storage, which has the same shape and dtype and is contiguous (it may be the tensor the input views).</summary>
-    private static unsafe void SumInto(MlxArray input, Tensor target, Group group)
-    {
-        var summed = Distributed.AllSum(input, group);
-        try
-        {
-            using var output = TensorStorage.View(target);
-            if (!ReferenceEquals(summed, input))
-                summed.CopyLogicalBytesTo(output.DataPointer);
-            else if (!input.SharesMemoryWith(output))
-                input.CopyLogicalBytesTo(output.DataPointer);
-        }
-        finally
-        {
-            if (!ReferenceEquals(summed, input))
-                summed.Dispose();
-            GC.KeepAlive(target);
-        }
-    }
-
-    /// <summary>Throws <paramref name="name"/>'s local problem on this rank after reporting it to the other ranks, which
-    /// throw CollectiveMismatchException from the AllSum they are in (a null input is how a rank announces a failure
-    /// through the public AllSum).</summary>
+    /// <summary>Announces <paramref name="tensor"/>'s local problem (null, disposed, on a GPU, a dtype MLX lacks) to the
+    /// other ranks through the header phase of the AllSum they are in, and throws it here.</summary>
     private static void ThrowIfInvalid(Tensor? tensor, string name, Group group)
     {
-        if (TensorStorage.Check(tensor, name) is not { } failure)
-            return;
-        if (group.Size > 1)
-        {
-            try
-            {
-                Distributed.AllSum(null!, group);
-            }
-            catch (Exception)
-            {
-                // Expected: the AllSum reports this rank's null input to the others and throws here too.
-            }
-        }
-        throw failure;
+        if (TensorStorage.Check(tensor, name) is { } failure)
+            ViewCalls.Announce(group, CollectiveOp.AllSum, failure);
     }
 }

@@ -36,10 +36,7 @@ public static partial class TorchDistributed
         g.ThrowIfDisposed();
         var failure = TensorStorage.Check(x, nameof(x));
         if (failure is not null)
-        {
-            AllGatherOperation.RunInto(null, null, g, null, failure);
-            throw failure; // not reached: the gather throws the failure
-        }
+            ViewCalls.Announce(g, CollectiveOp.AllGatherInto, failure);
         var resultShape = x.shape.Length == 0 ? [g.Size] : (long[])x.shape.Clone();
         if (x.shape.Length > 0)
             resultShape[0] *= g.Size;
@@ -48,7 +45,7 @@ public static partial class TorchDistributed
         {
             using (var input = TensorStorage.View(x))
             using (var output = TensorStorage.View(result))
-                AllGatherOperation.RunInto(input, output, g, null, null);
+                ViewCalls.GatherInto(g, input, output, null);
             return result;
         }
         catch

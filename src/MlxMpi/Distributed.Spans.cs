@@ -71,7 +71,7 @@ public static unsafe partial class Distributed
                     input = MlxArray.ViewOfPinned((byte*)source, dtype, [x.Length], null, (long)x.Length * sizeof(T));
                     destination = MlxArray.ViewOfPinned((byte*)target, dtype, [output.Length], null, (long)output.Length * sizeof(T));
                 }
-                AllGatherOperation.RunInto(input, destination, group, null, failure);
+                ViewCalls.GatherInto(group, input, destination, failure);
             }
             finally
             {

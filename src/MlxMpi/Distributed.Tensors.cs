@@ -95,7 +95,7 @@ public static unsafe partial class Distributed
                     output = MlxArray.ViewOfPinned((byte*)target, dtype, outputShape, null, ShapeMath.ElementCount(outputShape) * sizeof(T));
                 }
             }
-            AllGatherOperation.RunInto(input, output, group, null, failure);
+            ViewCalls.GatherInto(group, input, output, failure);
         }
         finally
         {

@@ -87,7 +87,7 @@ public static partial class Distributed
     /// <param name="group">The group; null means the world group from <see cref="Init"/>.</param>
     /// <param name="stream">Where the gather is ordered; null means the default stream of x's device.</param>
     public static MlxArray AllGather(MlxArray x, Group? group = null, Stream? stream = null) =>
-        AllGatherOperation.Run(x, group ?? Init(), stream);
+        CollectiveEntry.Run(group ?? Init(), x, stream, new AllGatherCall(x, null, stream, into: false));
 
     /// <summary>Gathers x as <see cref="AllGather(MlxArray, Group?, Stream?)"/>, ordered on the default stream of <paramref name="device"/>.</summary>
     public static MlxArray AllGather(MlxArray x, Group? group, Device device) =>
@@ -101,7 +101,7 @@ public static partial class Distributed
     /// rank hangs and output is not written. For a group of one, x's values are copied into output.
     /// </summary>
     public static void AllGatherInto(MlxArray x, MlxArray output, Group? group = null, Stream? stream = null) =>
-        AllGatherOperation.RunInto(x, output, group ?? Init(), stream);
+        CollectiveEntry.RunInto(group ?? Init(), x, output, stream, new AllGatherCall(x, output, stream, into: true), gathered: true);
 
     /// <summary>
     /// Beyond MLX (as Horovod's allgather): gathers arrays whose dimension 0 may differ between ranks and
@@ -109,8 +109,21 @@ public static partial class Distributed
     /// CollectiveMismatchException on every rank naming the ranks that differ. A 0-d input counts as shape [1]; a
     /// rank may contribute 0 rows. The row counts travel in the header phase; the data moves in one MPI_Allgatherv.
     /// </summary>
-    public static MlxArray AllGatherUneven(MlxArray x, Group? group = null, Stream? stream = null) =>
-        AllGatherUnevenOperation.Run(x, group ?? Init(), stream);
+    public static MlxArray AllGatherUneven(MlxArray x, Group? group = null, Stream? stream = null)
+    {
+        group ??= Init();
+        if (group.Size == 1)
+        {
+            group.ThrowIfDisposed();
+            return CallChecks.Input(x, stream) is { } failure ? throw failure : x.Ndim == 0 ? x.Reshape(1) : x;
+        }
+        var hostResult = CollectiveSkeleton.Run<AllGatherUnevenCall, MlxArray>(group, new AllGatherUnevenCall(x, stream));
+        if (x.Device.Type == DeviceType.Cpu)
+            return hostResult;
+        // Gathered through the host: back to the input's device.
+        using (hostResult)
+            return hostResult.ToDevice(x.Device);
+    }
 
     /// <summary>
     /// Starts <see cref="AllGather(MlxArray, Group?, Stream?)"/> and returns at once; the gather runs on MlxMpi's
@@ -130,7 +143,7 @@ public static partial class Distributed
     /// </param>
     public static Task<MlxArray> AllGatherAsync(MlxArray x, Group? group = null, Stream? stream = null,
                                                 CancellationToken cancellationToken = default) =>
-        AllGatherOperation.RunAsync(x, group ?? Init(), stream, cancellationToken);
+        CollectiveEntry.RunAsync(group ?? Init(), x, stream, input => new AllGatherCall(input, null, stream, into: false), cancellationToken);
 
     private static string? WhyMpiCannotStart()
     {

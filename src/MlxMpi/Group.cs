@@ -1,5 +1,4 @@
 using MlxMpi.Collectives;
-using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
 
 namespace MlxMpi;
@@ -8,21 +7,23 @@ namespace MlxMpi;
 /// A group of ranks that take part in collectives together: an MPI communicator, or the singleton group
 /// (rank 0 of 1, no MPI) that <see cref="Distributed.Init"/> returns outside an MPI launcher.
 /// </summary>
-public sealed unsafe class Group : IDisposable
+/// <remarks>
+/// Use one group from one thread at a time (or from several, one after the other): two threads that start
+/// collectives on the same group at once cannot know which call each rank's MPI pairs with which, so MlxMpi refuses
+/// the second with an <see cref="InvalidOperationException"/> instead of letting it pair different calls.
+/// </remarks>
+public sealed partial class Group : IDisposable
 {
-    private readonly CommHandle? comm;
-    private readonly HeaderExchange? header;
+    private readonly GroupBackend backend;
     private readonly bool isWorld;
     private long sequence;
-    private bool disposed;
+    private int disposed;
+    private int callingThread; // the managed thread id inside a call on this group, 0 when none
 
-    private Group(CommHandle? comm, int rank, int size, bool isWorld)
+    private Group(GroupBackend backend, bool isWorld)
     {
-        this.comm = comm;
+        this.backend = backend;
         this.isWorld = isWorld;
-        Rank = rank;
-        Size = size;
-        header = comm is null ? null : new HeaderExchange(size);
     }
 
     private static int groupsCreated = -1;
@@ -34,32 +35,51 @@ public sealed unsafe class Group : IDisposable
     internal int Id { get; } = Interlocked.Increment(ref groupsCreated);
 
     /// <summary>This process's rank in the group, from 0 to <see cref="Size"/> - 1.</summary>
-    public int Rank { get; }
+    public int Rank => backend.Rank;
 
     /// <summary>The number of ranks in the group.</summary>
-    public int Size { get; }
+    public int Size => backend.Size;
 
-    internal static Group CreateSingleton(bool isWorld = false) => new(null, 0, 1, isWorld);
+    internal static Group CreateSingleton(bool isWorld = false) => new(SingletonBackend.Instance, isWorld);
 
     /// <summary>Wraps a communicator the shim created. Caller holds <see cref="MpiRuntime.CallLock"/>.</summary>
-    internal static Group FromComm(CommHandle comm, bool isWorld)
-    {
-        int rank, size;
-        NativeStatus.Check(NativeMethods.mlxmpi_comm_rank(comm.Pointer, &rank));
-        NativeStatus.Check(NativeMethods.mlxmpi_comm_size(comm.Pointer, &size));
-        return new Group(comm, rank, size, isWorld);
-    }
+    internal static Group FromComm(CommHandle comm, bool isWorld) => new(new MpiBackend(comm), isWorld);
 
-    internal bool IsSingleton => comm is null;
+    /// <summary>A subgroup made by <see cref="Split"/>.</summary>
+    internal static Group FromBackend(GroupBackend backend) => new(backend, isWorld: false);
 
-    internal CommHandle Comm => comm ?? throw new InvalidOperationException("the singleton group has no communicator");
+    internal bool IsSingleton => backend is SingletonBackend;
 
-    internal HeaderExchange Header => header ?? throw new InvalidOperationException("the singleton group has no header phase");
+    internal GroupBackend Backend => backend;
+
+    internal bool IsDisposed => Volatile.Read(ref disposed) != 0;
 
     /// <summary>Numbers the collectives on this group; every rank counts alike, so the numbers reveal a desync.</summary>
     internal long NextSequence() => ++sequence;
 
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
+    /// <summary>
+    /// Starts a call on this group from this thread: refuses a disposed group, and a second thread while another is
+    /// inside a call (see the remarks on <see cref="Group"/>). Pair with <see cref="EndCall"/>.
+    /// </summary>
+    internal void BeginCall()
+    {
+        ThrowIfDisposed();
+        var me = Environment.CurrentManagedThreadId;
+        var other = Interlocked.CompareExchange(ref callingThread, me, 0);
+        if (other != 0 && other != me)
+            throw new InvalidOperationException(
+                $"{this} is in a collective call on thread {other} while thread {me} starts another on it. One group must not be " +
+                "used from two threads at once: the ranks could pair different calls. Use the group from one thread, or give each " +
+                "thread a group of its own (Split).");
+    }
+
+    internal void EndCall()
+    {
+        var me = Environment.CurrentManagedThreadId;
+        Interlocked.CompareExchange(ref callingThread, 0, me);
+    }
 
     /// <summary>
     /// Splits the group (MPI_Comm_split): ranks passing the same <paramref name="color"/> form one subgroup, ordered
@@ -69,67 +89,29 @@ public sealed unsafe class Group : IDisposable
     /// </summary>
     public Group Split(int color, int key = -1)
     {
-        ThrowIfDisposed();
         var badColor = color < 0
             ? new ArgumentOutOfRangeException(nameof(color), color, "a split color must be >= 0")
             : null;
         if (IsSingleton)
+        {
+            ThrowIfDisposed();
             return badColor is null ? CreateSingleton() : throw badColor;
-
-        return CollectiveQueue.Run((group: this, color, key, badColor),
-            static (s, announce) => s.group.SplitInOrder(s.color, s.key, announce ?? s.badColor));
-    }
-
-    /// <summary>The collective part of <see cref="Split"/>; runs in <see cref="CollectiveQueue"/> order.</summary>
-    private Group SplitInOrder(int color, int key, Exception? badColor)
-    {
-        lock (MpiRuntime.CallLock)
-        {
-            var seq = NextSequence();
-            using var recording = FlightRecorder.Begin(this, CollectiveOp.Split, seq, null);
-            try
-            {
-                return SplitCollective(seq, color, key, badColor);
-            }
-            catch
-            {
-                FlightRecorder.MarkFailed();
-                throw;
-            }
         }
-    }
-
-    private Group SplitCollective(long seq, int color, int key, Exception? badColor)
-    {
-        if (badColor is null)
-        {
-            var payload = header!.WriteCall(CollectiveOp.Split, seq, default, [], 2 * sizeof(int));
-            ((int*)payload)[0] = color;
-            ((int*)payload)[1] = key;
-        }
-        else
-        {
-            header!.WriteFailure(CollectiveOp.Split, seq, badColor.Message);
-        }
-        header.Swap(comm!);
-        header.RequireAgreement(CollectiveOp.Split, seq, badColor);
-
-        mlxmpi_comm* subgroup;
-        NativeStatus.Check(NativeMethods.mlxmpi_comm_split(comm!.Pointer, color, key < 0 ? Rank : key, &subgroup));
-        return FromComm(CommHandle.FromNative(subgroup), isWorld: false);
+        return CollectiveSkeleton.Run<SplitCall, Group>(this, new SplitCall(color, key < 0 ? Rank : key, badColor));
     }
 
     /// <summary>
-    /// Releases the communicator of a group made by <see cref="Split"/>. Disposing the world group from
-    /// <see cref="Distributed.Init"/> does nothing: Init returns that same group to every caller for the life of the
-    /// process, and MPI_Finalize releases it at exit.
+    /// Releases the communicator of a group made by <see cref="Split"/>. Collectives already started on it (queued
+    /// async ones included) still complete: the communicator is freed when the last of them ends. New calls throw
+    /// <see cref="ObjectDisposedException"/>. Disposing the world group from <see cref="Distributed.Init"/> does
+    /// nothing: Init returns that same group to every caller for the life of the process, and MPI_Finalize releases
+    /// it at exit.
     /// </summary>
     public void Dispose()
     {
-        if (isWorld || disposed)
+        if (isWorld || Interlocked.Exchange(ref disposed, 1) != 0)
             return;
-        disposed = true;
-        comm?.Dispose();
+        backend.Dispose();
     }
 
     /// <inheritdoc />

@@ -86,7 +86,7 @@ internal sealed unsafe class HeaderExchange
     internal void Swap(CommHandle comm)
     {
         extendedStride = 0;
-        NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, Outgoing, SlotOf(0), HeaderSlot.Size, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
+        ShimCalls.AllGather(comm, Outgoing, SlotOf(0), HeaderSlot.Size, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8);
         var longest = 0;
         for (var rank = 0; rank < size; rank++)
             longest = Math.Max(longest, HeaderSlot.ExtensionBytesOf(SlotOf(rank)));
@@ -105,7 +105,7 @@ internal sealed unsafe class HeaderExchange
         if (extendedReceived.Length < (long)stride * size)
             extendedReceived = GC.AllocateUninitializedArray<byte>(checked(stride * size), pinned: true);
         fixed (byte* source = send)
-            NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, source, ExtendedReceivedBase(), stride, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
+            ShimCalls.AllGather(comm, source, ExtendedReceivedBase(), stride, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8);
         extendedStride = stride;
     }
 
@@ -159,6 +159,13 @@ internal sealed unsafe class HeaderExchange
         return true;
     }
 
+    /// <summary>Where rank <paramref name="rank"/>'s inline payload is, valid after <see cref="Swap"/>.</summary>
+    internal byte* InlinePayload(int rank)
+    {
+        var slot = Received(rank);
+        return slot + HeaderSlot.PayloadOffset(HeaderSlot.NdimOf(slot));
+    }
+
     /// <summary>Copies every rank's inline payload, in rank order, to <paramref name="destination"/>.</summary>
     internal void CopyInlinePayloads(byte* destination)
     {
@@ -181,7 +188,7 @@ internal sealed unsafe class HeaderExchange
         agreement ??= GC.AllocateUninitializedArray<byte>(size + 1, pinned: true);
         var flags = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref agreement[0]);
         flags[size] = succeeded ? (byte)1 : (byte)0;
-        NativeStatus.Check(NativeMethods.mlxmpi_allgather(comm.Pointer, flags + size, flags, 1, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8));
+        ShimCalls.AllGather(comm, flags + size, flags, 1, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8);
         List<int>? failed = null;
         for (var rank = 0; rank < size; rank++)
         {

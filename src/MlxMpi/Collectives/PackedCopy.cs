@@ -3,7 +3,8 @@ namespace MlxMpi.Collectives;
 /// <summary>MPI sends contiguous memory: a strided view is first copied into a row-major array of its values.</summary>
 internal static unsafe class PackedCopy
 {
-    internal static MlxArray Of(MlxArray view)
+    /// <summary>Packs <paramref name="view"/>, read through the memory <paramref name="held"/> keeps alive.</summary>
+    internal static MlxArray Of(MlxArray view, in CallBuffer held)
     {
         if (view.Device.Type != DeviceType.Cpu)
         {
@@ -12,7 +13,8 @@ internal static unsafe class PackedCopy
             return host.ToDevice(view.Device);
         }
         var packed = MlxArray.Allocate(view.ShapeArray, view.Dtype);
-        view.CopyLogicalBytesTo(packed.DataPointer);
+        using var lease = packed.AcquireData();
+        view.CopyLogicalBytes(held, packed.DataPointer);
         return packed;
     }
 }

@@ -37,19 +37,18 @@ internal static class FlightRecorder
     private static bool Timed => timedForWatchdog || MlxMpiEventSource.Log.IsEnabled();
 
     /// <summary>Marks the start of a collective; dispose the scope when it ends (normally or by an exception).</summary>
-    internal static Scope Begin(Group group, CollectiveOp op, long sequence, MlxArray? input)
+    internal static Scope Begin(Group group, CollectiveOp op, long sequence, CallInput input)
     {
         var start = Timed ? Stopwatch.GetTimestamp() : 0;
-        var usable = input is { IsDisposed: false };
         BeginWrite();
         // The record in progress is the ring slot the next completed one goes to: written in place, never copied.
         ref var record = ref Ring[completedCount % Ring.Length];
         record.Op = op;
         record.Sequence = sequence;
         record.Group = group;
-        record.Shape = usable ? input!.ShapeArray : null;
-        record.Dtype = usable ? input!.Dtype : default;
-        record.Bytes = usable ? input!.NBytes : 0;
+        record.Shape = input.Shape;
+        record.Dtype = input.Dtype;
+        record.Bytes = input.Bytes;
         record.StartTimestamp = start;
         record.EndTimestamp = 0;
         record.Failed = false;

@@ -2,7 +2,12 @@ using System.Runtime.InteropServices;
 
 namespace MlxMpi.Interop;
 
-/// <summary>Owns one shim communicator (mlxmpi_comm*) and frees it exactly once.</summary>
+/// <summary>
+/// Owns one shim communicator (mlxmpi_comm*) and frees it exactly once, when the last call that uses it has ended:
+/// every native call takes a <see cref="Use"/> (a SafeHandle reference) for its duration, so a Dispose on another
+/// thread, or the group's disposal while queued collectives still need it, defers the free instead of leaving a call
+/// with a freed communicator.
+/// </summary>
 internal sealed unsafe class CommHandle : SafeHandle
 {
     private CommHandle() : base(0, ownsHandle: true) { }
@@ -16,12 +21,43 @@ internal sealed unsafe class CommHandle : SafeHandle
 
     public override bool IsInvalid => handle == 0;
 
-    internal mlxmpi_comm* Pointer => (mlxmpi_comm*)handle;
+    /// <summary>Holds the communicator until the returned scope is disposed.</summary>
+    /// <exception cref="ObjectDisposedException">The handle was already released.</exception>
+    internal Scope Use()
+    {
+        var added = false;
+        DangerousAddRef(ref added);
+        return new Scope(this);
+    }
+
+    /// <summary>
+    /// Holds the communicator for work that outlives the caller's stack frame (a queued collective); pair with
+    /// <see cref="EndHold"/>. Throws <see cref="ObjectDisposedException"/> when it is already released.
+    /// </summary>
+    internal void BeginHold()
+    {
+        var added = false;
+        DangerousAddRef(ref added);
+    }
+
+    internal void EndHold() => DangerousRelease();
 
     protected override bool ReleaseHandle()
     {
         // A finalizer may get here while another thread is inside a collective: MPI calls are serialised.
         lock (MpiRuntime.CallLock)
             return NativeMethods.mlxmpi_comm_free((mlxmpi_comm*)handle) == (int)mlxmpi_status.MLXMPI_STATUS_OK;
+    }
+
+    /// <summary>One call's hold on the communicator. Dispose exactly once (it is a struct).</summary>
+    internal readonly ref struct Scope
+    {
+        private readonly CommHandle owner;
+
+        internal Scope(CommHandle owner) => this.owner = owner;
+
+        internal mlxmpi_comm* Pointer => (mlxmpi_comm*)owner.handle;
+
+        public void Dispose() => owner.DangerousRelease();
     }
 }

@@ -37,8 +37,8 @@ internal static unsafe class LargeCount
         for (var row = 0; row < 2; row++)
         {
             // Rows gathered one at a time land rank-interleaved; only the timing matters here.
-            NativeStatus.Check(NativeMethods.mlxmpi_allgather(world.Comm.Pointer, x.DataPointer + row * (long)Columns,
-                                                              chunked.DataPointer + row * (long)Columns * world.Size, Columns, (int)Dtype.UInt8));
+            ShimCalls.AllGather(world.Backend.Comm, x.DataPointer + row * (long)Columns,
+                                chunked.DataPointer + row * (long)Columns * world.Size, Columns, (int)Dtype.UInt8);
         }
         var raw = clock.Elapsed;
         context.Info($"{PerRank} bytes per rank: AllGatherInto {gather.TotalSeconds:F2} s, raw chunked 2 x MPI_Allgather {raw.TotalSeconds:F2} s " +

@@ -14,7 +14,7 @@ public sealed class EventSourceTests
         using var listener = new Listener(EventLevel.Informational, new Dictionary<string, string?>());
         var group = Distributed.Init();
         using var x = MlxArray.Zeros([3, 5], Dtype.Float16);
-        using (FlightRecorder.Begin(group, CollectiveOp.AllGatherInto, 77_001, x)) { }
+        using (FlightRecorder.Begin(group, CollectiveOp.AllGatherInto, 77_001, CallInput.Of(x))) { }
 
         var start = listener.Events.Single(e => e.EventId == 1 && (long)e.Payload![3]! == 77_001);
         Assert.That(start.Payload![2], Is.EqualTo("AllGatherInto"));
@@ -42,9 +42,9 @@ public sealed class EventSourceTests
         var group = Distributed.Init();
         using var x = MlxArray.Zeros([2], Dtype.Int32);
         for (var i = 0; i < 50; i++)
-            using (FlightRecorder.Begin(group, CollectiveOp.AllGather, 88_000 + i, x)) { }
+            using (FlightRecorder.Begin(group, CollectiveOp.AllGather, 88_000 + i, CallInput.Of(x))) { }
 
-        using (FlightRecorder.Begin(group, CollectiveOp.AllGather, 88_050, x))
+        using (FlightRecorder.Begin(group, CollectiveOp.AllGather, 88_050, CallInput.Of(x)))
         {
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (DateTime.UtcNow < deadline && !listener.Counter("current-sequence").Contains(88_050))

@@ -13,7 +13,7 @@ public sealed class FlightRecorderTests
         using var x = MlxArray.Zeros([4, 3], Dtype.BFloat16);
         for (var seq = 1000L; seq < 1020; seq++)
         {
-            using (FlightRecorder.Begin(group, CollectiveOp.AllGather, seq, x))
+            using (FlightRecorder.Begin(group, CollectiveOp.AllGather, seq, CallInput.Of(x)))
             {
                 Assert.That(FlightRecorder.TryGetCurrent(out var current), Is.True);
                 Assert.That(current.Sequence, Is.EqualTo(seq));
@@ -36,8 +36,8 @@ public sealed class FlightRecorderTests
     {
         var group = Distributed.Init();
         using var x = MlxArray.Zeros([7, 2, 5], Dtype.Int16);
-        using (FlightRecorder.Begin(group, CollectiveOp.AllGatherUneven, 41, x)) { }
-        using (FlightRecorder.Begin(group, CollectiveOp.AllGatherInto, 42, x))
+        using (FlightRecorder.Begin(group, CollectiveOp.AllGatherUneven, 41, CallInput.Of(x))) { }
+        using (FlightRecorder.Begin(group, CollectiveOp.AllGatherInto, 42, CallInput.Of(x)))
         {
             FlightRecorder.TryGetCurrent(out var stuck);
             var report = CollectiveWatchdog.Report(stuck, TimeSpan.FromSeconds(6.5), TimeSpan.FromSeconds(5));

@@ -182,4 +182,24 @@ internal static class ShapeMath
     private static ArgumentException PermutationError(int[] axes, ReadOnlySpan<int> shape) =>
         new($"axes {Format(axes)} are not a permutation of the {shape.Length} axes of an array of shape " +
             $"{Format(shape)}: each axis must appear exactly once", nameof(axes));
+
+    /// <summary>An all_gather's result shape: dimension 0 times the group size; a 0-d shape gives [groupSize].</summary>
+    public static int[] GatheredShape(ReadOnlySpan<int> shape, int groupSize)
+    {
+        var result = new int[Math.Max(shape.Length, 1)];
+        WriteGatheredShape(shape, groupSize, result);
+        return result;
+    }
+
+    /// <summary>Writes <see cref="GatheredShape"/> into <paramref name="result"/> (max(ndim, 1) entries), allocation-free.</summary>
+    public static void WriteGatheredShape(ReadOnlySpan<int> shape, int groupSize, Span<int> result)
+    {
+        if (shape.Length == 0)
+        {
+            result[0] = groupSize;
+            return;
+        }
+        shape.CopyTo(result);
+        result[0] = checked(shape[0] * groupSize);
+    }
 }

@@ -16,6 +16,11 @@ internal readonly unsafe struct BufferLease : IDisposable
         _buffer = buffer;
     }
 
+    private BufferLease(NativeBuffer buffer, bool adopted) => _buffer = buffer;
+
+    /// <summary>Takes over a reference the caller already added (<see cref="NativeBuffer.TryAddReference"/>).</summary>
+    public static BufferLease Adopt(NativeBuffer buffer) => new(buffer, adopted: true);
+
     /// <summary>The start of the buffer's memory.</summary>
     public byte* Base => _buffer.Base;
 

@@ -1,0 +1,105 @@
+using MlxMpi.Interop;
+
+namespace MlxMpi.Collectives;
+
+/// <summary>
+/// MLX's all_gather as a call on the skeleton: the header carries payloads up to the slot's inline room, larger ones
+/// move in one MPI_Allgather straight into the result (a new array, or the caller's output for AllGatherInto).
+/// </summary>
+internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
+{
+    private readonly MlxArray? x;
+    private readonly MlxArray? output; // AllGatherInto's destination; null for AllGather, which allocates
+    private readonly Stream? stream;
+    private MlxArray? result, packed;
+    private CallBuffer input, destination;
+    private byte* inlinePayload;
+
+    internal AllGatherCall(MlxArray? x, MlxArray? output, Stream? stream, bool into)
+    {
+        this.x = x;
+        this.output = output;
+        this.stream = stream;
+        Op = into ? CollectiveOp.AllGatherInto : CollectiveOp.AllGather;
+    }
+
+    public CollectiveOp Op { get; }
+
+    public readonly CallInput Input => CallInput.Of(x);
+
+    public Exception? Prepare(Group group, HeaderExchange header, long sequence)
+    {
+        if ((CallChecks.Input(x, stream) ?? RowsFit(x!, group.Size)) is { } invalid)
+            return invalid;
+        var into = Op == CollectiveOp.AllGatherInto;
+        if (into && CheckOutput(x!, output, group.Size) is { } badOutput)
+            return badOutput;
+        if (CallBuffer.TryHold(x!, "input", out input) is { } gone)
+            return gone;
+        try
+        {
+            result = into ? output : MlxArray.AllocateWithOwnedShape(ShapeMath.GatheredShape(x!.ShapeArray, group.Size), x.Dtype, x.Device);
+            if (CallBuffer.TryHold(result!, "output", out destination) is { } outputGone)
+                return outputGone;
+            inlinePayload = header.WriteCall(Op, sequence, x!.Dtype, x.ShapeArray, x.NBytes, x.Device.Type);
+            if (inlinePayload is not null)
+            {
+                x.CopyLogicalBytes(input, inlinePayload);
+            }
+            else if (!x.IsContiguous)
+            {
+                packed = PackedCopy.Of(x, input);
+                input.Dispose();
+                if (CallBuffer.TryHold(packed, "packed input", out input) is { } packedGone)
+                    return packedGone;
+            }
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    public readonly MlxArray Complete(Group group, HeaderExchange header)
+    {
+        if (inlinePayload is not null)
+        {
+            header.CopyInlinePayloads(destination.Pointer);
+            return result!;
+        }
+        var send = packed ?? x!;
+        if (send.Device.Type == DeviceType.Cpu)
+            ShimCalls.AllGather(group.Backend.Comm, input.Pointer, destination.Pointer, send.Size, (int)send.Dtype);
+        else
+            ShimCalls.DeviceAllGather(group.Backend.Comm, send.Device, input.Pointer, destination.Pointer, send.Size, (int)send.Dtype,
+                                      stream?.NativeHandle ?? 0);
+        return result!;
+    }
+
+    public void Release(bool succeeded)
+    {
+        input.Dispose();
+        destination.Dispose();
+        packed?.Dispose();
+        if (!succeeded && Op == CollectiveOp.AllGather)
+            result?.Dispose();
+    }
+
+    private static Exception? RowsFit(MlxArray x, int groupSize)
+    {
+        var rows = x.Ndim == 0 ? 1L : x.ShapeArray[0];
+        return rows * groupSize > int.MaxValue
+            ? new ArgumentException($"the result's dimension 0 would be {rows} x {groupSize} = {rows * groupSize}, more than {int.MaxValue}", nameof(x))
+            : null;
+    }
+
+    /// <summary>AllGatherInto's output must be exactly what AllGather would return; checked without allocating.</summary>
+    private static Exception? CheckOutput(MlxArray x, MlxArray? output, int groupSize)
+    {
+        var ndim = Math.Max(x.Ndim, 1);
+        Span<int> shape = ndim <= 16 ? stackalloc int[ndim] : new int[ndim];
+        ShapeMath.WriteGatheredShape(x.ShapeArray, groupSize, shape);
+        return CallChecks.Output(x, output, shape, $"x's shape with dimension 0 times {groupSize}");
+    }
+}

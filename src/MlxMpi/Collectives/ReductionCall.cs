@@ -1,0 +1,146 @@
+using MlxMpi.Interop;
+
+namespace MlxMpi.Collectives;
+
+/// <summary>
+/// MLX's all_sum, all_max, all_min and sum_scatter as one call on the skeleton. Payloads that fit in the header slot
+/// are reduced locally by every rank from the slots it received, in rank order, with the same MPI operations
+/// (MPI_Reduce_local), so small reductions cost one collective; larger ones go to MPI_Allreduce or
+/// MPI_Reduce_scatter_block, straight from the input into the result (a new array, or the caller's output).
+/// </summary>
+internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
+{
+    private readonly MlxArray? x;
+    private readonly MlxArray? output; // the ...Into forms' destination; null: allocate
+    private readonly Stream? stream;
+    private readonly ReduceOp reduce;
+    private readonly bool scatter;
+    private MlxArray? result, packed;
+    private CallBuffer input, destination;
+    private byte* inlinePayload;
+
+    private ReductionCall(CollectiveOp op, ReduceOp reduce, bool scatter, MlxArray? x, MlxArray? output, Stream? stream)
+    {
+        Op = op;
+        this.reduce = reduce;
+        this.scatter = scatter;
+        this.x = x;
+        this.output = output;
+        this.stream = stream;
+    }
+
+    internal static ReductionCall AllReduce(CollectiveOp op, MlxArray? x, MlxArray? output, Stream? stream) =>
+        new(op, op switch { CollectiveOp.AllMax => ReduceOp.Max, CollectiveOp.AllMin => ReduceOp.Min, _ => ReduceOp.Sum },
+            scatter: false, x, output, stream);
+
+    internal static ReductionCall SumScatter(MlxArray? x, MlxArray? output, Stream? stream) =>
+        new(CollectiveOp.SumScatter, ReduceOp.Sum, scatter: true, x, output, stream);
+
+    public CollectiveOp Op { get; }
+
+    public readonly CallInput Input => CallInput.Of(x);
+
+    public Exception? Prepare(Group group, HeaderExchange header, long sequence)
+    {
+        if ((CallChecks.Input(x, stream) ?? (scatter ? ScatterShapeError(x!, group.Size) : null)) is { } invalid)
+            return invalid;
+        if (CallBuffer.TryHold(x!, "input", out input) is { } gone)
+            return gone;
+        try
+        {
+            var ndim = x!.Ndim;
+            Span<int> shape = ndim <= 16 ? stackalloc int[ndim] : new int[ndim];
+            x.ShapeArray.CopyTo(shape);
+            if (scatter)
+                shape[0] /= group.Size;
+            if (output is not null)
+            {
+                if (OutputError(x, output, shape) is { } badOutput)
+                    return badOutput;
+                result = output;
+            }
+            else
+            {
+                result = MlxArray.AllocateWithOwnedShape(shape.ToArray(), x.Dtype, x.Device);
+            }
+            if (CallBuffer.TryHold(result, "output", out destination) is { } outputGone)
+                return outputGone;
+            inlinePayload = header.WriteCall(Op, sequence, x.Dtype, x.ShapeArray, x.NBytes, x.Device.Type);
+            if (inlinePayload is not null)
+            {
+                x.CopyLogicalBytes(input, inlinePayload);
+            }
+            else if (!x.IsContiguous)
+            {
+                packed = PackedCopy.Of(x, input);
+                input.Dispose();
+                if (CallBuffer.TryHold(packed, "packed input", out input) is { } packedGone)
+                    return packedGone;
+            }
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    public readonly MlxArray Complete(Group group, HeaderExchange header)
+    {
+        var send = packed ?? x!;
+        var count = scatter ? send.Size / group.Size : send.Size;
+        var dtype = (int)send.Dtype;
+        if (inlinePayload is not null)
+        {
+            // Every rank's payload arrived in the header: combine them here, rank 0 first, as every rank does.
+            var offset = scatter ? group.Rank * count * send.ElementSize : 0;
+            var bytes = count * send.ElementSize;
+            Buffer.MemoryCopy(header.InlinePayload(0) + offset, destination.Pointer, bytes, bytes);
+            for (var rank = 1; rank < group.Size; rank++)
+                ShimCalls.ReduceLocal(header.InlinePayload(rank) + offset, destination.Pointer, count, dtype, reduce);
+            return result!;
+        }
+        var comm = group.Backend.Comm;
+        var onHost = send.Device.Type == DeviceType.Cpu;
+        var handle = stream?.NativeHandle ?? 0;
+        if (scatter && onHost)
+            ShimCalls.ReduceScatter(comm, input.Pointer, destination.Pointer, count, dtype, reduce);
+        else if (scatter)
+            ShimCalls.DeviceReduceScatter(comm, send.Device, input.Pointer, destination.Pointer, count, dtype, reduce, handle);
+        else if (onHost)
+            ShimCalls.AllReduce(comm, input.Pointer, destination.Pointer, count, dtype, reduce);
+        else
+            ShimCalls.DeviceAllReduce(comm, send.Device, input.Pointer, destination.Pointer, count, dtype, reduce, handle);
+        return result!;
+    }
+
+    public void Release(bool succeeded)
+    {
+        input.Dispose();
+        destination.Dispose();
+        packed?.Dispose();
+        if (!succeeded && output is null)
+            result?.Dispose();
+    }
+
+    private static Exception? ScatterShapeError(MlxArray x, int groupSize)
+    {
+        if (x.Ndim == 0)
+            return new ArgumentException("SumScatter splits axis 0 across the group, so x needs at least one dimension; it is 0-d", nameof(x));
+        if (x.ShapeArray[0] % groupSize != 0)
+            return new ArgumentException($"SumScatter: invalid shape {ShapeMath.Format(x.ShapeArray)} for a group of size {groupSize}: " +
+                                         "dimension 0 (axis 0) must be divisible by the group size", nameof(x));
+        return null;
+    }
+
+    private readonly Exception? OutputError(MlxArray input, MlxArray destination, ReadOnlySpan<int> shape)
+    {
+        var inPlace = ReferenceEquals(destination, input);
+        if (inPlace && (scatter || input.Device.Type != DeviceType.Cpu))
+            return new ArgumentException(scatter
+                ? "SumScatter cannot write into its own input: pass a separate output array"
+                : "in-place reductions of GPU arrays are not supported: pass a separate output array", "output");
+        return CallChecks.Output(input, destination, shape, scatter ? "x's shape with dimension 0 divided by the group size" : "x's shape",
+                                 mayBeInput: !scatter);
+    }
+}
