@@ -48,6 +48,7 @@ internal static class ScenarioTable
         // .NET data: spans, arrays, caller memory, Tensor<T>, objects (DotNetDataScenarioTests, one launch per rank count).
         new("span_gather", SpanGather.Run),
         new("span_bad_one_rank", SpanBadOneRank.Run),
+        new("span_reduce", SpanReduce.Run),
         new("tensor_gather", TensorGather.Run),
         new("object_gather", ObjectGather.Run),
 

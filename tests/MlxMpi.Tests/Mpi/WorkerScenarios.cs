@@ -42,7 +42,7 @@ public static class WorkerScenarios
     ];
 
     /// <summary>.NET data (spans, arrays, caller memory, Tensor&lt;T&gt;, objects): one launch for each of 2, 3 and 4 ranks.</summary>
-    public static IReadOnlyList<string> DotNetData { get; } = ["span_gather", "span_bad_one_rank", "tensor_gather", "object_gather"];
+    public static IReadOnlyList<string> DotNetData { get; } = ["span_gather", "span_bad_one_rank", "span_reduce", "tensor_gather", "object_gather"];
 
     /// <summary>General scenarios that make thousands of collectives: left out of launches with more ranks than
     /// cores under MPICH, whose busy-polling makes each collective cost a time slice there (MpiLaunchFixture).</summary>
