@@ -23,6 +23,19 @@ public sealed class SingletonTorchTests
     }
 
     [Test]
+    public void Views_with_a_storage_offset_or_zero_strides_are_read_by_their_logical_values()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(Random.Shared.Next());
+        var narrowed = randn([4, 6]).narrow(1, 2, 3); // storage offset 2, strides (6, 1)
+        Assert.That(narrowed.storage_offset(), Is.EqualTo(2));
+        Assert.That(Worker.TorchScenarios.Same(TorchDistributed.AllGather(narrowed), narrowed.contiguous()), Is.True);
+        var expanded = randn([1, 5]).expand(3, 5); // stride 0 on dimension 0
+        Assert.That(expanded.stride()[0], Is.Zero);
+        Assert.That(Worker.TorchScenarios.Same(TorchDistributed.AllSum(expanded), expanded.contiguous()), Is.True);
+    }
+
+    [Test]
     public void A_dtype_MLX_lacks_is_rejected_by_name()
     {
         using var scope = NewDisposeScope();
