@@ -8,7 +8,7 @@
 //   Test        everything above plus the NUnit suite (unit + mpiexec tests)
 //   Pack        the NuGet package, artifacts/packages/MlxMpi.<version>.nupkg (both native shims included)
 //   Bench       the all_gather benchmark at 2 and 4 ranks (scripts/bench.sh; results/bench-<date>/)
-//   Demo        (default) build and run the 4-rank all_gather demo under mpiexec
+//   Demo        (default) build and run the 4-rank demo of the operations under mpiexec
 using System.Xml.Linq;
 
 var target = Argument("target", "Demo");

@@ -1,5 +1,5 @@
-// The main job: every rank contributes small arrays, gathers them with Distributed.AllGather, and rank 0 prints
-// what each rank sent and got back. The per-rank reports are themselves gathered with AllGather (as UTF-8 bytes),
+// The main job: every rank contributes small arrays to each of MLX's distributed operations (all_gather, all_sum,
+// all_max, sum_scatter, send/recv), and rank 0 prints what each rank sent and got back. The per-rank reports are themselves gathered with AllGather (as UTF-8 bytes),
 // so the output is in rank order instead of interleaved.
 using System.Text;
 using MlxMpi;
@@ -34,7 +34,46 @@ using (var x = MlxArray.FromArray(new long[] { rank }))
 using (var gathered = Distributed.AllGather(x, half))
     Show($"int64 [1] in Split(rank % 2) = group {rank % 2} (rank {half.Rank} of {half.Size})", x.ToArray<long>(), gathered);
 
-// 5. Validation beyond MLX: the last rank passes a different shape, and every rank gets the same error.
+// 5. all_sum and all_max: element-wise over every rank, same shape as the input (what data-parallel training uses to
+//    add up gradients). Each rank sends [rank, 1, rank * rank]: the sum's middle element is the number of ranks.
+using (var x = MlxArray.FromArray(new float[] { rank, 1, rank * rank }))
+{
+    using var sum = Distributed.AllSum(x, world);
+    Show("float32 [3] all_sum", x.ToArray<float>(), sum);
+    using var max = Distributed.AllMax(x, world);
+    Show("float32 [3] all_max", x.ToArray<float>(), max);
+}
+
+// 6. sum_scatter: the sum over ranks, split along axis 0: rank k keeps rows [2k, 2k + 2) of the sum.
+var rows = Enumerable.Range(0, 2 * world.Size).Select(i => (double)(rank + i)).ToArray();
+using (var x = MlxArray.FromArray(rows, 2 * world.Size, 1))
+using (var share = Distributed.SumScatter(x, world))
+    Show($"float64 ({2 * world.Size}, 1) sum_scatter", x.ToArray<double>(), share);
+
+// 7. send/recv: every rank passes a message to the next one around a ring (even ranks send first, so no pair waits
+//    on the other), and receives one from the previous rank.
+if (world.Size > 1)
+{
+    var next = (rank + 1) % world.Size;
+    var previous = (rank + world.Size - 1) % world.Size;
+    using var note = MlxArray.FromArray(new[] { rank, 100 + rank });
+    MlxArray received;
+    if (rank % 2 == 0)
+    {
+        Distributed.Send(note, next, world);
+        received = Distributed.Recv([2], Dtype.Int32, previous, world);
+    }
+    else
+    {
+        received = Distributed.Recv([2], Dtype.Int32, previous, world);
+        Distributed.Send(note, next, world);
+    }
+    using (received)
+        report.AppendLine($"  int32 [2] send to rank {next} / recv from rank {previous}: sent [{string.Join(", ", note.ToArray<int>())}] -> " +
+                          $"received [{string.Join(", ", received.ToArray<int>())}]");
+}
+
+// 8. Validation beyond MLX: the last rank passes a different shape, and every rank gets the same error.
 using (var x = rank == world.Size - 1 && world.Size > 1 ? MlxArray.Ones([3], Dtype.Float32) : MlxArray.Ones([2], Dtype.Float32))
 {
     try
@@ -52,7 +91,7 @@ PrintInRankOrder(report.ToString());
 return 0;
 
 void Show<T>(string what, T[] sent, MlxArray gathered) where T : unmanaged =>
-    report.AppendLine($"  {what}: sent [{string.Join(", ", sent)}] -> gathered shape ({string.Join(", ", gathered.Shape)}) " +
+    report.AppendLine($"  {what}: sent [{string.Join(", ", sent)}] -> result shape ({string.Join(", ", gathered.Shape)}) " +
                       $"[{string.Join(", ", gathered.ToArray<T>())}]");
 
 void PrintInRankOrder(string text)

@@ -39,7 +39,7 @@ public sealed unsafe partial class MlxArray
     public MlxArray ToHost() => ToDevice(Device.Cpu);
 
     /// <summary>A contiguous host copy of the logical values, from host or device memory.</summary>
-    private MlxArray ToHostCopy()
+    internal MlxArray ToHostCopy()
     {
         var copy = Create((int[])_shape.Clone(), _dtype);
         try

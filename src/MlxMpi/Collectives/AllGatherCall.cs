@@ -14,6 +14,9 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
     private MlxArray? result, packed;
     private CallBuffer input, destination;
     private byte* inlinePayload;
+    private long count;   // x's elements, dtype and device, captured under the lease: x may be disposed meanwhile
+    private int dtype;
+    private Device device;
 
     internal AllGatherCall(MlxArray? x, MlxArray? output, Stream? stream, bool into)
     {
@@ -38,6 +41,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
             return gone;
         try
         {
+            (count, dtype, device) = (x!.Size, (int)x.Dtype, x.Device);
             result = into ? output : MlxArray.AllocateWithOwnedShape(ShapeMath.GatheredShape(x!.ShapeArray, group.Size), x.Dtype, x.Device);
             if (CallBuffer.TryHold(result!, "output", out destination) is { } outputGone)
                 return outputGone;
@@ -68,12 +72,10 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
             header.CopyInlinePayloads(destination.Pointer);
             return result!;
         }
-        var send = packed ?? x!;
-        if (send.Device.Type == DeviceType.Cpu)
-            ShimCalls.AllGather(group.Backend.Comm, input.Pointer, destination.Pointer, send.Size, (int)send.Dtype);
+        if (device.Type == DeviceType.Cpu)
+            ShimCalls.AllGather(group.Backend.Comm, input.Pointer, destination.Pointer, count, dtype);
         else
-            ShimCalls.DeviceAllGather(group.Backend.Comm, send.Device, input.Pointer, destination.Pointer, send.Size, (int)send.Dtype,
-                                      stream?.NativeHandle ?? 0);
+            ShimCalls.DeviceAllGather(group.Backend.Comm, device, input.Pointer, destination.Pointer, count, dtype, stream?.NativeHandle ?? 0);
         return result!;
     }
 

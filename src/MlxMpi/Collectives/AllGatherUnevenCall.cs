@@ -100,7 +100,7 @@ internal unsafe struct AllGatherUnevenCall : ICollectiveCall<MlxArray>
                                                   $"could not run: {MismatchMessage.RankList(failed)} could not allocate the result " +
                                                   $"{ShapeMath.Format(resultShape)}", failed);
         }
-        MoveData(header, group, (packed ?? x)!, result!);
+        MoveData(header, group, result!);
         return result!;
     }
 
@@ -113,7 +113,7 @@ internal unsafe struct AllGatherUnevenCall : ICollectiveCall<MlxArray>
             result?.Dispose();
     }
 
-    private readonly void MoveData(HeaderExchange header, Group group, MlxArray send, MlxArray destination)
+    private readonly void MoveData(HeaderExchange header, Group group, MlxArray destination)
     {
         var rowElements = 1L;
         var shape = HeaderSlot.ShapeOf(header.Received(0));
@@ -135,7 +135,7 @@ internal unsafe struct AllGatherUnevenCall : ICollectiveCall<MlxArray>
         fixed (long* displacementsPointer = displacements)
         {
             ShimCalls.AllGatherV(group.Backend.Comm, input.Pointer, counts[group.Rank], destination.DataPointer,
-                                 countsPointer, displacementsPointer, (int)send.Dtype);
+                                 countsPointer, displacementsPointer, (int)HeaderSlot.DtypeOf(header.Received(0)));
         }
     }
 }

@@ -59,6 +59,27 @@ internal static class CollectiveQueue
         return item.Task;
     }
 
+    /// <summary>
+    /// Waits until no collective runs or waits in the queue, at most <paramref name="limit"/>; returns false (and how
+    /// many were still pending) when the time ran out. Used at process exit, where queued collectives still run to
+    /// completion before MPI is finalized: every rank queued the same ones, so they complete everywhere.
+    /// </summary>
+    internal static bool WaitUntilIdle(TimeSpan limit, out int stillPending)
+    {
+        var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while (Volatile.Read(ref busy) != 0 || Volatile.Read(ref pendingCount) != 0)
+        {
+            if (Environment.TickCount64 >= deadline)
+            {
+                stillPending = Volatile.Read(ref pendingCount) + Volatile.Read(ref busy);
+                return false;
+            }
+            Thread.Sleep(1);
+        }
+        stillPending = 0;
+        return true;
+    }
+
     private static bool TryEnterInline()
     {
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)

@@ -78,7 +78,7 @@ internal static unsafe class PointToPoint
                     try
                     {
                         // Device memory and strided views travel as packed host copies.
-                        host = x!.Device.Type != DeviceType.Cpu || !x.IsContiguous ? x.ToHost() : null;
+                        host = x!.Device.Type != DeviceType.Cpu || !x.IsContiguous ? x.ToHostCopy() : null;
                         failure = CallBuffer.TryHold(host ?? x, "input", out input);
                     }
                     catch (Exception e)

@@ -18,6 +18,9 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
     private MlxArray? result, packed;
     private CallBuffer input, destination;
     private byte* inlinePayload;
+    private long count;   // x's elements, dtype and device, captured under the lease: x may be disposed meanwhile
+    private Dtype dtype;
+    private Device device;
 
     private ReductionCall(CollectiveOp op, ReduceOp reduce, bool scatter, MlxArray? x, MlxArray? output, Stream? stream)
     {
@@ -48,6 +51,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
             return gone;
         try
         {
+            (count, dtype, device) = (x!.Size, x.Dtype, x.Device);
             var ndim = x!.Ndim;
             Span<int> shape = ndim <= 16 ? stackalloc int[ndim] : new int[ndim];
             x.ShapeArray.CopyTo(shape);
@@ -87,30 +91,30 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
 
     public readonly MlxArray Complete(Group group, HeaderExchange header)
     {
-        var send = packed ?? x!;
-        var count = scatter ? send.Size / group.Size : send.Size;
-        var dtype = (int)send.Dtype;
+        var elements = scatter ? count / group.Size : count;
+        var type = (int)dtype;
         if (inlinePayload is not null)
         {
             // Every rank's payload arrived in the header: combine them here, rank 0 first, as every rank does.
-            var offset = scatter ? group.Rank * count * send.ElementSize : 0;
-            var bytes = count * send.ElementSize;
+            var elementSize = DtypeInfo.SizeOf(dtype);
+            var offset = scatter ? group.Rank * elements * elementSize : 0;
+            var bytes = elements * elementSize;
             Buffer.MemoryCopy(header.InlinePayload(0) + offset, destination.Pointer, bytes, bytes);
             for (var rank = 1; rank < group.Size; rank++)
-                ShimCalls.ReduceLocal(header.InlinePayload(rank) + offset, destination.Pointer, count, dtype, reduce);
+                ShimCalls.ReduceLocal(header.InlinePayload(rank) + offset, destination.Pointer, elements, type, reduce);
             return result!;
         }
         var comm = group.Backend.Comm;
-        var onHost = send.Device.Type == DeviceType.Cpu;
+        var onHost = device.Type == DeviceType.Cpu;
         var handle = stream?.NativeHandle ?? 0;
         if (scatter && onHost)
-            ShimCalls.ReduceScatter(comm, input.Pointer, destination.Pointer, count, dtype, reduce);
+            ShimCalls.ReduceScatter(comm, input.Pointer, destination.Pointer, elements, type, reduce);
         else if (scatter)
-            ShimCalls.DeviceReduceScatter(comm, send.Device, input.Pointer, destination.Pointer, count, dtype, reduce, handle);
+            ShimCalls.DeviceReduceScatter(comm, device, input.Pointer, destination.Pointer, elements, type, reduce, handle);
         else if (onHost)
-            ShimCalls.AllReduce(comm, input.Pointer, destination.Pointer, count, dtype, reduce);
+            ShimCalls.AllReduce(comm, input.Pointer, destination.Pointer, elements, type, reduce);
         else
-            ShimCalls.DeviceAllReduce(comm, send.Device, input.Pointer, destination.Pointer, count, dtype, reduce, handle);
+            ShimCalls.DeviceAllReduce(comm, device, input.Pointer, destination.Pointer, elements, type, reduce, handle);
         return result!;
     }
 

@@ -22,6 +22,7 @@ internal static class FlightRecorder
     private static long completedCount;
     private static long failedCount;
     private static long bytesGathered;
+    private static readonly long[] completedByOp = new long[byte.MaxValue + 1]; // indexed by CollectiveOp
     private static bool inCollective;
     private static volatile bool timedForWatchdog;
     private static readonly object FirstSeenGate = new();
@@ -113,6 +114,7 @@ internal static class FlightRecorder
         BeginWrite();
         record.EndTimestamp = now;
         completedCount++;
+        completedByOp[(byte)record.Op]++;
         inCollective = false;
         if (record.Failed)
             failedCount++;
@@ -127,6 +129,9 @@ internal static class FlightRecorder
     /// bytes gathered by the ones that succeeded (result bytes on this rank).</summary>
     internal static (long Started, long Completed, long Failed, long Bytes) Totals() =>
         ReadConsistent(static () => (completedCount + (inCollective ? 1 : 0), completedCount, failedCount, bytesGathered));
+
+    /// <summary>How many calls of <paramref name="op"/> this process completed (for the per-op EventCounters).</summary>
+    internal static long CompletedOf(CollectiveOp op) => Volatile.Read(ref completedByOp[(byte)op]);
 
     /// <summary>
     /// The reader's side of the sequence lock: runs <paramref name="read"/> until it ran while no write was in

@@ -16,6 +16,7 @@ internal sealed class MlxMpiEventSource : EventSource
 
     private IncrementingPollingCounter? gatherRate, byteRate, errorCount;
     private EventCounter? latency;
+    private IncrementingPollingCounter[]? perOp;
     private PollingCounter? inFlight, currentSequence, currentElapsed, lastCompletedSequence, worldRank, worldSize;
 
     private MlxMpiEventSource() : base(EventSourceSettings.EtwSelfDescribingEventFormat) { }
@@ -85,5 +86,9 @@ internal sealed class MlxMpiEventSource : EventSource
             { DisplayName = "Sequence number of the last completed collective (-1: none)" };
         worldRank ??= new PollingCounter("world-rank", this, () => MpiRuntime.WorldRank) { DisplayName = "MPI world rank" };
         worldSize ??= new PollingCounter("world-size", this, () => MpiRuntime.WorldSize) { DisplayName = "MPI world size" };
+        // One rate per op ("allsum-per-second", "send-per-second", ...), so a tool can tell which op a job is stuck in.
+        perOp ??= [.. Enum.GetValues<CollectiveOp>().Select(op => new IncrementingPollingCounter(
+            $"{op.ToString().ToLowerInvariant()}-per-second", this, () => FlightRecorder.CompletedOf(op))
+            { DisplayName = $"{op} calls completed", DisplayRateTimeScale = TimeSpan.FromSeconds(1) })];
     }
 }

@@ -71,6 +71,9 @@ internal static unsafe class MpiRuntime
             return NativeStatus.ReadString(&NativeMethods.mlxmpi_library_version).Trim();
     }
 
+    /// <summary>How long process exit waits for collectives still queued or running before it aborts the job.</summary>
+    internal static readonly TimeSpan ExitDrainLimit = TimeSpan.FromSeconds(10);
+
     private static void FinalizeAtExit()
     {
         // A rank leaving with an error (Environment.Exit(non-zero)) may leave the others inside a collective;
@@ -79,6 +82,18 @@ internal static unsafe class MpiRuntime
         if (Environment.ExitCode != 0)
         {
             NativeMethods.mlxmpi_abort(null, Environment.ExitCode);
+            return;
+        }
+        // Collectives started but not finished (async ones the program never awaited) run to completion first:
+        // every rank queued them, so they complete on every rank and MPI_Finalize then meets no rank still inside
+        // one. If they cannot finish in time (the ranks did not queue the same ones), the job is aborted, non-zero,
+        // instead of hanging in MPI_Finalize.
+        if (!Collectives.CollectiveQueue.WaitUntilIdle(ExitDrainLimit, out var pending))
+        {
+            Console.Error.WriteLine($"MlxMpi: rank {WorldRank} is exiting with {pending} collective(s) still queued or running after " +
+                                    $"{ExitDrainLimit.TotalSeconds:F0} s (the other ranks did not start the same ones); aborting the job");
+            Console.Error.Flush();
+            NativeMethods.mlxmpi_abort(null, 1);
             return;
         }
         // Only what MlxMpi initialised, once; the shim itself refuses a second MPI_Finalize.

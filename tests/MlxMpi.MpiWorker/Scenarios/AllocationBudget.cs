@@ -9,6 +9,8 @@ internal static class AllocationBudget
 {
     private const int Calls = 2000;
 
+    [Scenario("allocation_budget", Suite.General, CollectiveHeavy = true)]
+
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

@@ -23,6 +23,8 @@ internal static class DesyncOp
         (Call.Split, Call.AllGatherInto, true),
     ];
 
+    [Scenario("desync_op", Suite.General)]
+
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

@@ -9,6 +9,8 @@ internal static class DiagCountedGathers
 {
     public const int Gathers = 40;
 
+    [Scenario("diag_counted_gathers", Suite.Diag)]
+
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

@@ -11,6 +11,8 @@ internal static class DiagStraggler
     public const int WarmUpGathers = 3;
     public const int StragglerRank = 1;
 
+    [Scenario("diag_straggler", Suite.Diag)]
+
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

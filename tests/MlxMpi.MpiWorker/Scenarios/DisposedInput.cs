@@ -7,6 +7,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class DisposedInput
 {
+    [Scenario("disposed_input", Suite.General)]
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

@@ -9,6 +9,8 @@ internal static class GatherLoop
 {
     private const int Iterations = 200;
 
+    [Scenario("gather_loop", Suite.General)]
+
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

@@ -8,6 +8,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class GpuGather
 {
+    [Scenario("gpu_gather", Suite.Gpu)]
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

@@ -11,6 +11,8 @@ internal static class ManyDims
 {
     private const int Limit = 1024;
 
+    [Scenario("many_dims", Suite.General)]
+
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

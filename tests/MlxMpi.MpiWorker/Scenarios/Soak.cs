@@ -38,6 +38,8 @@ internal sealed class Soak
         world = context.World;
     }
 
+    [Scenario("soak", Suite.Soak)]
+
     public static void Run(ScenarioContext context) => new Soak(context).Loop();
 
     private void Loop()

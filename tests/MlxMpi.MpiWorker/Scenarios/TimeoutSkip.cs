@@ -15,6 +15,8 @@ internal static class TimeoutSkip
     private static readonly TimeSpan Late = TimeSpan.FromSeconds(2);
 
     /// <summary>The limit comes from MLXMPI_TIMEOUT, which the test puts in the launch environment.</summary>
+    [Scenario("timeout_skip_env", Suite.Timeouts)]
+
     public static void FromEnvironment(ScenarioContext context)
     {
         if (!double.TryParse(Environment.GetEnvironmentVariable(Variable), System.Globalization.CultureInfo.InvariantCulture, out var seconds))
@@ -28,6 +30,8 @@ internal static class TimeoutSkip
     }
 
     /// <summary>The scenario sets Distributed.CollectiveTimeout itself (5 s), after Init.</summary>
+    [Scenario("timeout_skip_property", Suite.Timeouts)]
+
     public static void FromProperty(ScenarioContext context)
     {
         var before = Distributed.CollectiveTimeout;
@@ -36,7 +40,15 @@ internal static class TimeoutSkip
         SkipOneGather(context, Distributed.CollectiveTimeout);
     }
 
-    private static void SkipOneGather(ScenarioContext context, TimeSpan limit)
+    /// <summary>As <see cref="FromProperty"/>, but the call the last rank skips is AllSum #4: every op has the watchdog.</summary>
+    [Scenario("timeout_skip_allsum", Suite.Timeouts)]
+    public static void AllSumFromProperty(ScenarioContext context)
+    {
+        Distributed.CollectiveTimeout = TimeSpan.FromSeconds(5);
+        SkipOneGather(context, Distributed.CollectiveTimeout, "AllSum", (x, g) => Distributed.AllSum(x, g));
+    }
+
+    private static void SkipOneGather(ScenarioContext context, TimeSpan limit, string op = "AllGather", Func<MlxArray, Group, MlxArray>? stuck = null)
     {
         var world = context.World;
         var last = world.Size - 1;
@@ -60,18 +72,18 @@ internal static class TimeoutSkip
         using var x = Dtypes.ToMlx(TestData.Random(Dtype.Float32, StuckShape, context.SeedFor(world.Rank, StuckSequence)));
         if (world.Rank == last)
         {
-            Faults.Announce(context, $"rank {last} skips AllGather #{StuckSequence}");
+            Faults.Announce(context, $"rank {last} skips {op} #{StuckSequence}");
             Thread.Sleep(Timeout.Infinite); // until mpiexec ends the job
         }
         try
         {
-            var y = Distributed.AllGather(x, group);
-            context.Fail($"AllGather #{StuckSequence} returned {y} although rank {last} never called it");
+            var y = stuck is null ? Distributed.AllGather(x, group) : stuck(x, group);
+            context.Fail($"{op} #{StuckSequence} returned {y} although rank {last} never called it");
             y.Dispose();
         }
         catch (Exception e)
         {
-            context.Fail($"AllGather #{StuckSequence} threw instead of being ended by the watchdog: {Failures.Describe(e)}");
+            context.Fail($"{op} #{StuckSequence} threw instead of being ended by the watchdog: {Failures.Describe(e)}");
         }
     }
 }

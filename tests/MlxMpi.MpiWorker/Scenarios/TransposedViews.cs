@@ -14,6 +14,8 @@ internal static class TransposedViews
         ([96, 130], [1, 0]),
     ];
 
+    [Scenario("transposed_views", Suite.General)]
+
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

@@ -7,6 +7,26 @@ namespace MlxMpi.Tests.Facade;
 public sealed class FlightRecorderTests
 {
     [Test]
+    public void Completed_calls_are_counted_per_op()
+    {
+        var group = Distributed.Init();
+        using var x = MlxArray.Ones([2], Dtype.Float32);
+        var ops = Enum.GetValues<CollectiveOp>();
+        var before = ops.ToDictionary(op => op, FlightRecorder.CompletedOf);
+        var random = new Random(TestContext.CurrentContext.Random.Next());
+        var calls = ops.ToDictionary(op => op, _ => random.Next(1, 5));
+        foreach (var (op, count) in calls)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                using (FlightRecorder.Begin(group, op, 5000 + i, CallInput.Of(x))) { }
+            }
+        }
+        foreach (var op in ops)
+            Assert.That(FlightRecorder.CompletedOf(op) - before[op], Is.EqualTo(calls[op]), $"{op}");
+    }
+
+    [Test]
     public void The_recorder_keeps_the_last_16_collectives_oldest_first()
     {
         var group = Distributed.Init();

@@ -32,7 +32,11 @@ public sealed partial class TimeoutTests
     public void CollectiveTimeout_ends_a_job_whose_rank_skipped_a_gather() =>
         AssertWatchdogEndedTheJob(2, "timeout_skip_property", environment: null);
 
-    private static void AssertWatchdogEndedTheJob(int ranks, string scenario, IReadOnlyDictionary<string, string>? environment)
+    [Test]
+    public void CollectiveTimeout_ends_a_job_whose_rank_skipped_an_AllSum() =>
+        AssertWatchdogEndedTheJob(2, "timeout_skip_allsum", environment: null, op: "AllSum");
+
+    private static void AssertWatchdogEndedTheJob(int ranks, string scenario, IReadOnlyDictionary<string, string>? environment, string op = "AllGather")
     {
         var end = JobEnd.Launch(ranks, scenario, LaunchTimeout, environment);
         var run = end.Run;
@@ -55,7 +59,7 @@ public sealed partial class TimeoutTests
             Assert.Multiple(() =>
             {
                 // Only the skipped gather: the one that was 2 s late stayed under the limit.
-                Assert.That(report.Groups[1].Value, Is.EqualTo("AllGather"), report.Value);
+                Assert.That(report.Groups[1].Value, Is.EqualTo(op), report.Value);
                 Assert.That(report.Groups[2].Value, Is.EqualTo("4"), report.Value);
                 Assert.That(report.Groups[4].Value, Is.EqualTo(ranks.ToString(CultureInfo.InvariantCulture)), report.Value);
                 Assert.That(rank, Is.InRange(0, ranks - 2), $"a report from the rank that skipped the gather, or no such rank: {report.Value}");

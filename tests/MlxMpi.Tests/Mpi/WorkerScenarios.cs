@@ -1,80 +1,64 @@
 namespace MlxMpi.Tests.Mpi;
 
 /// <summary>
-/// The worker's scenario names, grouped by the launch that runs them. Kept here (not read from the worker)
-/// because NUnit needs the test cases at discovery time; WorkerScenarioListTests keeps the two in sync.
+/// The worker's scenario names, grouped by the launch that runs them, as the worker itself lists them
+/// (`--list`: each scenario's [Scenario] attribute names its suite). Adding a scenario to the worker is therefore
+/// one file; the lists below follow. Read once per test process, at discovery time.
 /// </summary>
 public static class WorkerScenarios
 {
-    /// <summary>Run in one launch for each of 2, 3 and 4 ranks.</summary>
-    public static IReadOnlyList<string> General { get; } =
+    private static readonly Lazy<IReadOnlyList<(string Name, string Suite, bool Heavy)>> Catalog = new(() =>
     [
-        "init_twice",
-        "null_group_is_world",
-        "all_dtypes",
-        "subgroup_parity",
-        "subgroup_reversed_keys",
-        "scalars",
-        "size_one_group",
-        "transposed_views",
-        "empty_dim0",
-        "tiny_payloads",
-        "inline_boundary",
-        "many_dims",
-        "large_payload",
-        "mismatch_dim0",
-        "mismatch_trailing_dim",
-        "mismatch_ndim",
-        "mismatch_dtype",
-        "disposed_input",
-        "device_and_stream",
-        "gather_loop",
-        "gather_into",
-        "into_bad_output",
-        "allocation_budget",
-        "uneven_random",
-        "uneven_mismatch",
-        "async_order",
-        "async_cancel",
-        "desync_op",
-        "bad_input_one_rank",
-        "mpi_flavor",
-    ];
+        .. from line in MpiLauncher.ListScenarios()
+           let parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+           select (parts[0], parts[1], parts.Length > 2 && parts[2] == "heavy"),
+    ]);
 
-    /// <summary>.NET data (spans, arrays, caller memory, Tensor&lt;T&gt;, objects): one launch for each of 2, 3 and 4 ranks.</summary>
-    public static IReadOnlyList<string> DotNetData { get; } = ["span_gather", "span_bad_one_rank", "span_reduce", "tensor_gather", "object_gather"];
+    private static IReadOnlyList<string> Of(string suite) => [.. Catalog.Value.Where(s => s.Suite == suite).Select(s => s.Name)];
+
+    /// <summary>Run in one launch for each of 2, 3 and 4 ranks.</summary>
+    public static IReadOnlyList<string> General => Of("General");
 
     /// <summary>General scenarios that make thousands of collectives: left out of launches with more ranks than
     /// cores under MPICH, whose busy-polling makes each collective cost a time slice there (MpiLaunchFixture).</summary>
-    public static IReadOnlyList<string> CollectiveHeavy { get; } = ["allocation_budget"];
+    public static IReadOnlyList<string> CollectiveHeavy => [.. Catalog.Value.Where(s => s.Heavy).Select(s => s.Name)];
 
-    /// <summary>The port of MLX's mpi_test_distributed.py, run in one 8-rank launch.</summary>
-    public static IReadOnlyList<string> MlxPort { get; } = ["mlx_groups", "mlx_all_gather", "mlx_all_gather_extra"];
+    /// <summary>The ports of MLX's distributed tests, run in one 8-rank launch.</summary>
+    public static IReadOnlyList<string> MlxPort => Of("MlxPort");
 
     /// <summary>Run with plain <c>dotnet</c>, outside any launcher.</summary>
-    public static IReadOnlyList<string> Standalone { get; } = ["singleton"];
+    public static IReadOnlyList<string> Standalone => Of("Standalone");
 
     /// <summary>GPU arrays over the CUDA test double (GpuDoubleTests), on the staging and the direct path.</summary>
-    public static IReadOnlyList<string> Gpu { get; } = ["gpu_gather", "gpu_bad_input"];
+    public static IReadOnlyList<string> Gpu => Of("Gpu");
 
     /// <summary>More than 2^31 elements per rank, at 2 ranks, when the machine has the memory (LargeCountTests).</summary>
-    public static IReadOnlyList<string> LargeCount { get; } = ["large_count"];
+    public static IReadOnlyList<string> LargeCount => Of("LargeCount");
 
     /// <summary>Live jobs watched by mlxmpi-diag (tests/MlxMpi.Tests/Diag), one launch each; they wait on gate files.</summary>
-    public static IReadOnlyList<string> Diag { get; } = ["diag_straggler", "diag_counted_gathers"];
+    public static IReadOnlyList<string> Diag => Of("Diag");
 
     /// <summary>Faults that end the job, one launch each (FaultTests).</summary>
-    public static IReadOnlyList<string> Faults { get; } = ["fault_sigkill", "fault_unhandled_thread", "fault_exit_early"];
+    public static IReadOnlyList<string> Faults => Of("Faults");
 
-    /// <summary>A rank that skips a gather, caught by the collective timeout; one launch each (TimeoutTests).</summary>
-    public static IReadOnlyList<string> Timeouts { get; } = ["timeout_skip_env", "timeout_skip_property"];
+    /// <summary>A rank that skips a collective, caught by the collective timeout; one launch each (TimeoutTests).</summary>
+    public static IReadOnlyList<string> Timeouts => Of("Timeouts");
 
     /// <summary>The soak, launched on its own at 4 ranks (SoakTests, scripts/soak.sh).</summary>
-    public static IReadOnlyList<string> Soak { get; } = ["soak"];
+    public static IReadOnlyList<string> Soak => Of("Soak");
 
     /// <summary>Across the network-namespace nodes of scripts/netns-cluster.sh, with General (MultiNodeTests).</summary>
-    public static IReadOnlyList<string> MultiNode { get; } = ["node_identity", "gather_until_link_down"];
+    public static IReadOnlyList<string> MultiNode => Of("MultiNode");
 
     /// <summary>Standalone, with an environment in which the shim cannot load (see NativeResolutionTests).</summary>
-    public static IReadOnlyList<string> ShimUnavailable { get; } = ["shim_unavailable"];
+    public static IReadOnlyList<string> ShimUnavailable => Of("ShimUnavailable");
+
+    /// <summary>Jobs that end with collectives still queued, one launch each (ShutdownTests).</summary>
+    public static IReadOnlyList<string> Shutdown => Of("Shutdown");
+
+    /// <summary>Every suite's name, for the check that each listed scenario belongs to a launch.</summary>
+    public static IReadOnlyList<string> Suites { get; } =
+        ["General", "MlxPort", "Standalone", "Gpu", "LargeCount", "Diag", "Faults", "Timeouts", "Soak", "MultiNode", "ShimUnavailable", "Shutdown"];
+
+    public static IReadOnlyList<(string Name, string Suite)> All => [.. Catalog.Value.Select(s => (s.Name, s.Suite))];
 }

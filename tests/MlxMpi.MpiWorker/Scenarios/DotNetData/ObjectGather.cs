@@ -10,6 +10,7 @@ namespace MlxMpi.MpiWorker.Scenarios.DotNetData;
 /// </summary>
 internal static class ObjectGather
 {
+    [Scenario("object_gather", Suite.General)]
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

@@ -11,6 +11,7 @@ internal static class SpanBadOneRank
     /// <summary>Unmanaged, but no MLX element type.</summary>
     private readonly record struct Pair(int A, int B);
 
+    [Scenario("span_bad_one_rank", Suite.General)]
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

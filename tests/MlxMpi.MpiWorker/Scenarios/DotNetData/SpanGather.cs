@@ -10,6 +10,7 @@ internal static class SpanGather
 {
     private static readonly int[] Lengths = [3, 1000, 0];
 
+    [Scenario("span_gather", Suite.General)]
     public static void Run(ScenarioContext context)
     {
         using var half = context.World.Split(context.World.Rank % 2);

@@ -10,6 +10,7 @@ internal static class SpanReduce
 {
     private readonly record struct Pair(int A, int B);
 
+    [Scenario("span_reduce", Suite.General)]
     public static void Run(ScenarioContext context)
     {
         var world = context.World;

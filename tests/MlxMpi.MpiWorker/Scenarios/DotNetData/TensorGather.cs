@@ -12,6 +12,7 @@ internal static class TensorGather
 {
     private static readonly int[][] Shapes = [[2, 3], [40, 33]];
 
+    [Scenario("tensor_gather", Suite.General)]
     public static void Run(ScenarioContext context) => ElementTypes.ForEach(new Check(context, context.World));
 
     private sealed class Check(ScenarioContext context, Group group) : IElementCheck
