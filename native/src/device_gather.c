@@ -275,21 +275,9 @@ static int32_t run_device(const char* function, device_collective collective, in
     if (status != MLXMPI_STATUS_OK) {
         return status;
     }
-    device_gather g;
-    memset(&g, 0, sizeof g);
-    g.function = function;
-    g.collective = collective;
-    g.op = op;
-    g.comm = comm;
-    g.kind = kind;
-    g.device = device;
-    g.send = send;
-    g.recv = recv;
-    g.count = count;
-    g.dtype = dtype;
-    g.stream = stream;
-    g.limit = limit;
-    g.stages_reusable = 1;
+    device_gather g = {.function = function, .collective = collective, .op = op, .comm = comm,
+                       .kind = kind, .device = device, .send = send, .recv = recv, .count = count,
+                       .dtype = dtype, .stream = stream, .limit = limit, .stages_reusable = 1};
 
     status = agree(&g, prepare(&g));
     if (status == MLXMPI_STATUS_OK) {

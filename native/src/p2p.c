@@ -52,83 +52,75 @@ static int32_t check_peer(const char* function, const mlxmpi_comm* comm, const v
     return mlxmpi_internal_require_mpi();
 }
 
-int32_t mlxmpi_internal_send_with_limit(mlxmpi_comm* comm, const void* buffer, int64_t count,
-                                        int32_t dtype, int32_t dst, int32_t tag, int64_t limit) {
-    static const char function[] = "mlxmpi_send";
-    int32_t element_size = 0;
-    int32_t status = check_peer(function, comm, buffer, count, dtype, dst, tag, &element_size);
-    if (status != MLXMPI_STATUS_OK) {
-        return status;
-    }
-    MPI_Datatype type = mlxmpi_internal_dtype_mpi_type(dtype);
+/* A message of `count` elements as MPI sees it: that many of the element type, or (beyond the limit)
+   one element of a derived type of exactly `count` elements, which is committed here and freed by
+   release_message. */
+typedef struct message {
+    MPI_Datatype type;
+    int units;
+    int derived;
+} message;
+
+static int32_t describe_message(const char* function, int64_t count, int32_t dtype, int64_t limit,
+                                message* m) {
+    m->type = mlxmpi_internal_dtype_mpi_type(dtype);
+    m->units = (int)count;
+    m->derived = 0;
     if (count <= limit) {
-        int rc = MPI_Send(buffer, (int)count, type, dst, tag, comm->comm);
-        return rc == MPI_SUCCESS ? MLXMPI_STATUS_OK : mlxmpi_internal_mpi_error("MPI_Send", rc);
+        return MLXMPI_STATUS_OK;
     }
-#if MPI_VERSION >= 4
-    if (limit == INT_MAX) {
-        int rc = MPI_Send_c(buffer, (MPI_Count)count, type, dst, tag, comm->comm);
-        return rc == MPI_SUCCESS ? MLXMPI_STATUS_OK : mlxmpi_internal_mpi_error("MPI_Send_c", rc);
-    }
-#endif
-    MPI_Datatype whole = MPI_DATATYPE_NULL;
-    status = mlxmpi_internal_count_type(function, count, dtype, limit, &whole);
+    int32_t status = mlxmpi_internal_count_type(function, count, dtype, limit, &m->type);
     if (status != MLXMPI_STATUS_OK) {
         return status;
     }
-    int rc = MPI_Type_commit(&whole);
-    const char* failed_call = "MPI_Type_commit";
-    if (rc == MPI_SUCCESS) {
-        rc = MPI_Send(buffer, 1, whole, dst, tag, comm->comm);
-        failed_call = "MPI_Send";
-    }
-    status = rc == MPI_SUCCESS ? MLXMPI_STATUS_OK : mlxmpi_internal_mpi_error(failed_call, rc);
-    return mlxmpi_internal_free_type(&whole, status);
+    m->units = 1;
+    m->derived = 1;
+    int rc = MPI_Type_commit(&m->type);
+    return rc == MPI_SUCCESS ? MLXMPI_STATUS_OK
+                             : mlxmpi_internal_free_type(&m->type, mlxmpi_internal_mpi_error(
+                                                                       "MPI_Type_commit", rc));
 }
 
-/* The message must have been exactly `expected` units of `type`. */
-static int32_t check_received(const char* function, MPI_Status* received, MPI_Datatype type,
-                              int64_t expected) {
+static int32_t release_message(message* m, int32_t status) {
+    return m->derived ? mlxmpi_internal_free_type(&m->type, status) : status;
+}
+
+/* The message must have been exactly m->units units of m->type. */
+static int32_t check_received(const char* function, MPI_Status* received, const message* m) {
     int units = 0;
-    int rc = MPI_Get_count(received, type, &units);
+    int rc = MPI_Get_count(received, m->type, &units);
     if (rc != MPI_SUCCESS) {
         return mlxmpi_internal_mpi_error("MPI_Get_count", rc);
     }
-    if (units != expected) {
+    if (units != m->units) {
         return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
-                                    "%s: the message from rank %d held %d units, %lld expected",
-                                    function, received->MPI_SOURCE, units, (long long)expected);
+                                    "%s: the message from rank %d held %d units, %d expected",
+                                    function, received->MPI_SOURCE, units, m->units);
     }
     return MLXMPI_STATUS_OK;
 }
 
-int32_t mlxmpi_internal_recv_with_limit(mlxmpi_comm* comm, void* buffer, int64_t count,
-                                        int32_t dtype, int32_t src, int32_t tag, int64_t limit) {
-    static const char function[] = "mlxmpi_recv";
+/* One point-to-point transfer, sending from or receiving into buffer. */
+static int32_t transfer(int sending, mlxmpi_comm* comm, void* buffer, int64_t count, int32_t dtype,
+                        int32_t peer, int32_t tag, int64_t limit) {
+    const char* function = sending ? "mlxmpi_send" : "mlxmpi_recv";
     int32_t element_size = 0;
-    int32_t status = check_peer(function, comm, buffer, count, dtype, src, tag, &element_size);
+    int32_t status = check_peer(function, comm, buffer, count, dtype, peer, tag, &element_size);
     if (status != MLXMPI_STATUS_OK) {
         return status;
     }
-    MPI_Datatype type = mlxmpi_internal_dtype_mpi_type(dtype);
     MPI_Status received;
-    if (count <= limit) {
-        int rc = MPI_Recv(buffer, (int)count, type, src, tag, comm->comm, &received);
-        if (rc != MPI_SUCCESS) {
-            return mlxmpi_internal_mpi_error("MPI_Recv", rc);
-        }
-        return check_received(function, &received, type, count);
-    }
 #if MPI_VERSION >= 4
-    if (limit == INT_MAX) {
-        int rc = MPI_Recv_c(buffer, (MPI_Count)count, type, src, tag, comm->comm, &received);
-        if (rc != MPI_SUCCESS) {
-            return mlxmpi_internal_mpi_error("MPI_Recv_c", rc);
+    if (count > limit && limit == INT_MAX) {
+        MPI_Datatype type = mlxmpi_internal_dtype_mpi_type(dtype);
+        MPI_Count units = count;
+        int rc = sending ? MPI_Send_c(buffer, units, type, peer, tag, comm->comm)
+                         : MPI_Recv_c(buffer, units, type, peer, tag, comm->comm, &received);
+        if (rc == MPI_SUCCESS && !sending) {
+            rc = MPI_Get_count_c(&received, type, &units);
         }
-        MPI_Count units = 0;
-        rc = MPI_Get_count_c(&received, type, &units);
         if (rc != MPI_SUCCESS) {
-            return mlxmpi_internal_mpi_error("MPI_Get_count_c", rc);
+            return mlxmpi_internal_mpi_error(sending ? "MPI_Send_c" : "MPI_Recv_c", rc);
         }
         return units == count ? MLXMPI_STATUS_OK
                               : mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
@@ -137,20 +129,30 @@ int32_t mlxmpi_internal_recv_with_limit(mlxmpi_comm* comm, void* buffer, int64_t
                                                      function, (long long)units, (long long)count);
     }
 #endif
-    MPI_Datatype whole = MPI_DATATYPE_NULL;
-    status = mlxmpi_internal_count_type(function, count, dtype, limit, &whole);
+    message m;
+    status = describe_message(function, count, dtype, limit, &m);
     if (status != MLXMPI_STATUS_OK) {
         return status;
     }
-    int rc = MPI_Type_commit(&whole);
-    const char* failed_call = "MPI_Type_commit";
-    if (rc == MPI_SUCCESS) {
-        rc = MPI_Recv(buffer, 1, whole, src, tag, comm->comm, &received);
-        failed_call = "MPI_Recv";
+    int rc = sending ? MPI_Send(buffer, m.units, m.type, peer, tag, comm->comm)
+                     : MPI_Recv(buffer, m.units, m.type, peer, tag, comm->comm, &received);
+    if (rc != MPI_SUCCESS) {
+        status = mlxmpi_internal_mpi_error(sending ? "MPI_Send" : "MPI_Recv", rc);
+    } else if (!sending) {
+        status = check_received(function, &received, &m);
     }
-    status = rc == MPI_SUCCESS ? check_received(function, &received, whole, 1)
-                               : mlxmpi_internal_mpi_error(failed_call, rc);
-    return mlxmpi_internal_free_type(&whole, status);
+    return release_message(&m, status);
+}
+
+int32_t mlxmpi_internal_send_with_limit(mlxmpi_comm* comm, const void* buffer, int64_t count,
+                                        int32_t dtype, int32_t dst, int32_t tag, int64_t limit) {
+    /* MPI_Send takes a const buffer since MPI-3; transfer only reads it when sending. */
+    return transfer(1, comm, (void*)(uintptr_t)buffer, count, dtype, dst, tag, limit);
+}
+
+int32_t mlxmpi_internal_recv_with_limit(mlxmpi_comm* comm, void* buffer, int64_t count,
+                                        int32_t dtype, int32_t src, int32_t tag, int64_t limit) {
+    return transfer(0, comm, buffer, count, dtype, src, tag, limit);
 }
 
 MLXMPI_EXPORT int32_t mlxmpi_send(mlxmpi_comm* comm, const void* buffer, int64_t count,

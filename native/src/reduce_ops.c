@@ -130,51 +130,44 @@ HALF_OP(bfloat_max, bfloat_to_float, float_to_bfloat, max_float)
 HALF_OP(bfloat_min, bfloat_to_float, float_to_bfloat, min_float)
 
 /* Wrapping sums of 8- and 16-bit integers; signed and unsigned share the bits. */
-static void wrap_sum8(void* in, void* inout, int* length, MPI_Datatype* type) {
-    (void)type;
-    const uint8_t* a = in;
-    uint8_t* b = inout;
-    for (int i = 0; i < *length; i++) {
-        b[i] = (uint8_t)(a[i] + b[i]);
+#define WRAP_SUM(name, T)                                                                       \
+    static void name(void* in, void* inout, int* length, MPI_Datatype* type) {                 \
+        (void)type;                                                                             \
+        const T* a = in;                                                                        \
+        T* b = inout;                                                                           \
+        for (int i = 0; i < *length; i++) {                                                     \
+            b[i] = (T)(a[i] + b[i]);                                                            \
+        }                                                                                       \
     }
-}
 
-static void wrap_sum16(void* in, void* inout, int* length, MPI_Datatype* type) {
-    (void)type;
-    const uint16_t* a = in;
-    uint16_t* b = inout;
-    for (int i = 0; i < *length; i++) {
-        b[i] = (uint16_t)(a[i] + b[i]);
-    }
-}
+WRAP_SUM(wrap_sum8, uint8_t)
+WRAP_SUM(wrap_sum16, uint16_t)
 
 /* Lexicographic order on (real, imaginary): 1 when a > b. */
 static int complex_greater(const float* a, const float* b) {
     return a[0] > b[0] || (a[0] == b[0] && a[1] > b[1]);
 }
 
-static void complex_max(void* in, void* inout, int* length, MPI_Datatype* type) {
-    (void)type;
-    const float* a = in;
-    float* b = inout;
-    for (int i = 0; i < *length; i++) {
-        if (complex_greater(a + 2 * i, b + 2 * i)) {
-            b[2 * i] = a[2 * i];
-            b[2 * i + 1] = a[2 * i + 1];
+/* inout[i] = in[i] when `direction` (1: max, -1: min) says in[i] wins the lexicographic order. */
+static void complex_pick(const float* a, float* b, int length, int direction) {
+    for (int i = 0; i < length; i++) {
+        const float* x = a + 2 * i;
+        float* y = b + 2 * i;
+        if (direction > 0 ? complex_greater(x, y) : complex_greater(y, x)) {
+            y[0] = x[0];
+            y[1] = x[1];
         }
     }
 }
 
+static void complex_max(void* in, void* inout, int* length, MPI_Datatype* type) {
+    (void)type;
+    complex_pick(in, inout, *length, 1);
+}
+
 static void complex_min(void* in, void* inout, int* length, MPI_Datatype* type) {
     (void)type;
-    const float* a = in;
-    float* b = inout;
-    for (int i = 0; i < *length; i++) {
-        if (complex_greater(b + 2 * i, a + 2 * i)) {
-            b[2 * i] = a[2 * i];
-            b[2 * i + 1] = a[2 * i + 1];
-        }
-    }
+    complex_pick(in, inout, *length, -1);
 }
 
 /* The user operations, by kind; MPI_OP_NULL until first use. Calls into the shim are

@@ -11,9 +11,9 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
     private readonly MlxArray? x;
     private readonly MlxArray? output; // AllGatherInto's destination; null for AllGather, which allocates
     private readonly Stream? stream;
-    private MlxArray? result, packed;
-    private CallBuffer input, destination;
-    private byte* inlinePayload;
+    private MlxArray? result;
+    private InputPayload input;
+    private CallBuffer destination;
     private long count;   // x's elements, dtype and device, captured under the lease: x may be disposed meanwhile
     private int dtype;
     private Device device;
@@ -37,7 +37,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
         var into = Op == CollectiveOp.AllGatherInto;
         if (into && CheckOutput(x!, output, group.Size) is { } badOutput)
             return badOutput;
-        if (CallBuffer.TryHold(x!, "input", out input) is { } gone)
+        if (input.Hold(x!) is { } gone)
             return gone;
         try
         {
@@ -45,19 +45,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
             result = into ? output : MlxArray.AllocateWithOwnedShape(ShapeMath.GatheredShape(x!.ShapeArray, group.Size), x.Dtype, x.Device);
             if (CallBuffer.TryHold(result!, "output", out destination) is { } outputGone)
                 return outputGone;
-            inlinePayload = header.WriteCall(Op, sequence, x!.Dtype, x.ShapeArray, x.NBytes, x.Device.Type);
-            if (inlinePayload is not null)
-            {
-                x.CopyLogicalBytes(input, inlinePayload);
-            }
-            else if (!x.IsContiguous)
-            {
-                packed = PackedCopy.Of(x, input);
-                input.Dispose();
-                if (CallBuffer.TryHold(packed, "packed input", out input) is { } packedGone)
-                    return packedGone;
-            }
-            return null;
+            return input.Describe(header, Op, sequence, x, x.ShapeArray);
         }
         catch (Exception e)
         {
@@ -67,7 +55,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
 
     public readonly MlxArray Complete(Group group, HeaderExchange header)
     {
-        if (inlinePayload is not null)
+        if (input.Inline is not null)
         {
             header.CopyInlinePayloads(destination.Pointer);
             return result!;
@@ -83,7 +71,6 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
     {
         input.Dispose();
         destination.Dispose();
-        packed?.Dispose();
         if (!succeeded && Op == CollectiveOp.AllGather)
             result?.Dispose();
     }

@@ -11,9 +11,8 @@ internal unsafe struct AllGatherUnevenCall : ICollectiveCall<MlxArray>
 {
     private MlxArray? x;
     private readonly Stream? stream;
-    private MlxArray? staged, packed, result;
-    private CallBuffer input;
-    private byte* inlinePayload;
+    private MlxArray? staged, result;
+    private InputPayload input;
 
     internal AllGatherUnevenCall(MlxArray? x, Stream? stream)
     {
@@ -33,23 +32,11 @@ internal unsafe struct AllGatherUnevenCall : ICollectiveCall<MlxArray>
         {
             if (x!.Device.Type != DeviceType.Cpu)
                 x = staged = x.ToHost();
-            if (CallBuffer.TryHold(x, "input", out input) is { } gone)
+            if (input.Hold(x) is { } gone)
                 return gone;
             // A 0-d input counts as one row.
             ReadOnlySpan<int> shape = x.Ndim == 0 ? [1] : x.ShapeArray;
-            inlinePayload = header.WriteCall(Op, sequence, x.Dtype, shape, x.NBytes);
-            if (inlinePayload is not null)
-            {
-                x.CopyLogicalBytes(input, inlinePayload);
-            }
-            else if (!x.IsContiguous)
-            {
-                packed = PackedCopy.Of(x, input);
-                input.Dispose();
-                if (CallBuffer.TryHold(packed, "packed input", out input) is { } packedGone)
-                    return packedGone;
-            }
-            return null;
+            return input.Describe(header, Op, sequence, x, shape);
         }
         catch (Exception e)
         {
@@ -107,7 +94,6 @@ internal unsafe struct AllGatherUnevenCall : ICollectiveCall<MlxArray>
     public void Release(bool succeeded)
     {
         input.Dispose();
-        packed?.Dispose();
         staged?.Dispose();
         if (!succeeded)
             result?.Dispose();

@@ -15,9 +15,9 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
     private readonly Stream? stream;
     private readonly ReduceOp reduce;
     private readonly bool scatter;
-    private MlxArray? result, packed;
-    private CallBuffer input, destination;
-    private byte* inlinePayload;
+    private MlxArray? result;
+    private InputPayload input;
+    private CallBuffer destination;
     private long count;   // x's elements, dtype and device, captured under the lease: x may be disposed meanwhile
     private Dtype dtype;
     private Device device;
@@ -47,7 +47,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
     {
         if ((CallChecks.Input(x, stream) ?? (scatter ? ScatterShapeError(x!, group.Size) : null)) is { } invalid)
             return invalid;
-        if (CallBuffer.TryHold(x!, "input", out input) is { } gone)
+        if (input.Hold(x!) is { } gone)
             return gone;
         try
         {
@@ -69,19 +69,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
             }
             if (CallBuffer.TryHold(result, "output", out destination) is { } outputGone)
                 return outputGone;
-            inlinePayload = header.WriteCall(Op, sequence, x.Dtype, x.ShapeArray, x.NBytes, x.Device.Type);
-            if (inlinePayload is not null)
-            {
-                x.CopyLogicalBytes(input, inlinePayload);
-            }
-            else if (!x.IsContiguous)
-            {
-                packed = PackedCopy.Of(x, input);
-                input.Dispose();
-                if (CallBuffer.TryHold(packed, "packed input", out input) is { } packedGone)
-                    return packedGone;
-            }
-            return null;
+            return input.Describe(header, Op, sequence, x, x.ShapeArray);
         }
         catch (Exception e)
         {
@@ -93,7 +81,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
     {
         var elements = scatter ? count / group.Size : count;
         var type = (int)dtype;
-        if (inlinePayload is not null)
+        if (input.Inline is not null)
         {
             // Every rank's payload arrived in the header: combine them here, rank 0 first, as every rank does.
             var elementSize = DtypeInfo.SizeOf(dtype);
@@ -122,7 +110,6 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
     {
         input.Dispose();
         destination.Dispose();
-        packed?.Dispose();
         if (!succeeded && output is null)
             result?.Dispose();
     }

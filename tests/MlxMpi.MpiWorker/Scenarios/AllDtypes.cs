@@ -5,9 +5,7 @@ internal static class AllDtypes
 {
     private static readonly int[][] Shapes = [[7], [3, 5], [2, 3, 4]];
 
-    [Scenario("all_dtypes", Suite.General)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("all_dtypes", Suite.General)] public static void Run(ScenarioContext context)
     {
         foreach (var dtype in Dtypes.All)
         {

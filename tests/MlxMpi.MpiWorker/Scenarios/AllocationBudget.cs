@@ -9,9 +9,7 @@ internal static class AllocationBudget
 {
     private const int Calls = 2000;
 
-    [Scenario("allocation_budget", Suite.General, CollectiveHeavy = true)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("allocation_budget", Suite.General, CollectiveHeavy = true)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         foreach (var elements in new[] { 2, 16 * 1024 })

@@ -6,8 +6,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class AsyncCancel
 {
-    [Scenario("async_cancel", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("async_cancel", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var last = world.Size - 1;

@@ -6,8 +6,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class AsyncOrder
 {
-    [Scenario("async_order", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("async_order", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         using var half = world.Split(world.Rank % 2);

@@ -14,9 +14,7 @@ internal static class BadInputOneRank
 
     private enum Bad { Null, Disposed, GpuStream, GpuDevice }
 
-    [Scenario("bad_input_one_rank", Suite.General)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("bad_input_one_rank", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var c = 0;

@@ -23,9 +23,7 @@ internal static class DesyncOp
         (Call.Split, Call.AllGatherInto, true),
     ];
 
-    [Scenario("desync_op", Suite.General)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("desync_op", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         for (var c = 0; c < Cases.Length; c++)

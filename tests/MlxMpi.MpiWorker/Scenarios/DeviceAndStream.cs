@@ -3,8 +3,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// <summary>The Device overload and an explicit CPU stream order the same gather: identical results, on the CPU.</summary>
 internal static class DeviceAndStream
 {
-    [Scenario("device_and_stream", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("device_and_stream", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var stream = Stream.DefaultFor(Device.Cpu);

@@ -9,9 +9,7 @@ internal static class DiagCountedGathers
 {
     public const int Gathers = 40;
 
-    [Scenario("diag_counted_gathers", Suite.Diag)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("diag_counted_gathers", Suite.Diag)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         context.Info($"pid {Environment.ProcessId}"); // the test attaches to the ranks by pid

@@ -11,9 +11,7 @@ internal static class DiagStraggler
     public const int WarmUpGathers = 3;
     public const int StragglerRank = 1;
 
-    [Scenario("diag_straggler", Suite.Diag)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("diag_straggler", Suite.Diag)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         context.Info($"pid {Environment.ProcessId}"); // the test attaches to the ranks by pid

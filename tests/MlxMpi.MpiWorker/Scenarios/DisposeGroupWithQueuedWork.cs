@@ -8,8 +8,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class DisposeGroupWithQueuedWork
 {
-    [Scenario("dispose_group_with_queued_work", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("dispose_group_with_queued_work", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         HostArray Input(int rank, int tag) => TestData.Random(Dtype.Int32, [tag + 2, 3], context.SeedFor(rank, tag));

@@ -9,8 +9,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class DisposeWhileRunning
 {
-    [Scenario("dispose_while_running", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("dispose_while_running", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var last = world.Size - 1;
@@ -36,11 +35,11 @@ internal static class DisposeWhileRunning
             }
 
             // The input of AllSum.
-            var z = Dtypes.ToMlx(ExactData.Random(Dtype.Float32, [count], context.SeedFor(world.Rank, count, 2)));
+            var z = Dtypes.ToMlx(TestData.ExactSums(Dtype.Float32, [count], context.SeedFor(world.Rank, count, 2)));
             var sum = WithLateRankZero(context, () => DisposeSoon(world.Rank == last ? z : null), () => Distributed.AllSum(z, world));
             using (sum)
                 context.ExpectValues(ReductionReference.Of(ReductionReference.Op.Sum,
-                    [.. Enumerable.Range(0, world.Size).Select(r => ExactData.Random(Dtype.Float32, [count], context.SeedFor(r, count, 2)))]),
+                    [.. Enumerable.Range(0, world.Size).Select(r => TestData.ExactSums(Dtype.Float32, [count], context.SeedFor(r, count, 2)))]),
                     sum, $"AllSum of {count} floats whose input was disposed during the call");
             z.Dispose();
         }

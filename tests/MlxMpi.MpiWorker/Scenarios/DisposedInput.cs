@@ -7,8 +7,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class DisposedInput
 {
-    [Scenario("disposed_input", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("disposed_input", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var last = world.Size - 1;

@@ -13,18 +13,14 @@ internal static class FaultInjection
     private const int Warmup = 40;
     public const string UnhandledMessage = "deliberate unhandled exception from the fault_unhandled_thread scenario";
 
-    [Scenario("fault_sigkill", Suite.Faults)]
-
-    public static void Sigkill(ScenarioContext context) =>
+    [Scenario("fault_sigkill", Suite.Faults)] public static void Sigkill(ScenarioContext context) =>
         Run(context, () =>
         {
             Faults.Announce(context, $"SIGKILL to pid {Environment.ProcessId}");
             Faults.KillSelf();
         });
 
-    [Scenario("fault_unhandled_thread", Suite.Faults)]
-
-    public static void UnhandledOnThread(ScenarioContext context) =>
+    [Scenario("fault_unhandled_thread", Suite.Faults)] public static void UnhandledOnThread(ScenarioContext context) =>
         Run(context, () =>
         {
             Faults.Announce(context, $"unhandled {nameof(InvalidOperationException)} on a new thread of pid {Environment.ProcessId}");
@@ -38,9 +34,7 @@ internal static class FaultInjection
 
     /// <summary>Environment.Exit(3) on the last rank: .NET runs its ProcessExit handlers (MlxMpi aborts the job there)
     /// while the other ranks wait in a gather.</summary>
-    [Scenario("fault_exit_early", Suite.Faults)]
-
-    public static void ExitEarly(ScenarioContext context) =>
+    [Scenario("fault_exit_early", Suite.Faults)] public static void ExitEarly(ScenarioContext context) =>
         Run(context, () =>
         {
             Faults.Announce(context, $"Environment.Exit(3) in pid {Environment.ProcessId}");

@@ -8,9 +8,7 @@ internal static class GatherInto
 {
     private static readonly int[][] Shapes = [[3], [2, 5], [160, 33]];
 
-    [Scenario("gather_into", Suite.General)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("gather_into", Suite.General)] public static void Run(ScenarioContext context)
     {
         using var half = context.World.Split(context.World.Rank % 2);
         foreach (var group in new[] { context.World, half })

@@ -9,9 +9,7 @@ internal static class GatherLoop
 {
     private const int Iterations = 200;
 
-    [Scenario("gather_loop", Suite.General)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("gather_loop", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var members = SplitModel.Members(world.Size, world.Rank, color: r => r % 2, key: r => r);

@@ -7,8 +7,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class GpuBadInput
 {
-    [Scenario("gpu_bad_input", Suite.Gpu)]
-    public static void Run(ScenarioContext context)
+    [Scenario("gpu_bad_input", Suite.Gpu)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var last = world.Size - 1;

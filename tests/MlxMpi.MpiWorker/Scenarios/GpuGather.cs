@@ -8,8 +8,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class GpuGather
 {
-    [Scenario("gpu_gather", Suite.Gpu)]
-    public static void Run(ScenarioContext context)
+    [Scenario("gpu_gather", Suite.Gpu)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var gpu = Device.Gpu(0);

@@ -7,11 +7,9 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class GpuReduce
 {
-    [Scenario("gpu_reduce", Suite.Gpu)]
-    public static void Run(ScenarioContext context)
+    [Scenario("gpu_reduce", Suite.Gpu)] public static void Run(ScenarioContext context)
     {
-        var world = context.World;
-        var gpu = Device.Gpu(0);
+        var (world, gpu) = (context.World, Device.Gpu(0));
         foreach (var dtype in Dtypes.All)
         {
             foreach (var op in Enum.GetValues<ReductionReference.Op>())
@@ -19,7 +17,7 @@ internal static class GpuReduce
                 foreach (var shape in new[] { new[] { 3 }, new[] { 300, 7 } })
                 {
                     var stream = shape[0] > 10 ? Stream.FromNative(gpu, 0) : Stream.DefaultFor(gpu);
-                    ReduceCheck.Run(context, world, $"gpu {dtype}", op, r => ExactData.Random(dtype, shape, context.SeedFor(r, (int)dtype, (int)op, shape[0])),
+                    ReduceCheck.Run(context, world, $"gpu {dtype}", op, r => TestData.ExactSums(dtype, shape, context.SeedFor(r, (int)dtype, (int)op, shape[0])),
                         (x, g) => GpuGather.OnGpu(context, x, gpu, onDevice => op switch
                         {
                             ReductionReference.Op.Sum => Distributed.AllSum(onDevice, g, stream),
@@ -31,7 +29,7 @@ internal static class GpuReduce
 
             // SumScatter of a GPU array.
             var n = world.Size;
-            HostArray Input(int rank) => ExactData.Random(dtype, [50 * n, 3], context.SeedFor(rank, (int)dtype, 900));
+            HostArray Input(int rank) => TestData.ExactSums(dtype, [50 * n, 3], context.SeedFor(rank, (int)dtype, 900));
             var whole = ReductionReference.Of(ReductionReference.Op.Sum, [.. Enumerable.Range(0, n).Select(Input)]);
             using (var host = Dtypes.ToMlx(Input(world.Rank)))
             {
@@ -47,11 +45,11 @@ internal static class GpuReduce
             for (var round = 0; round < 2; round++)
             {
                 ReduceCheck.Run(context, world, $"gpu AllSumInto round {round}", ReductionReference.Op.Sum,
-                    r => ExactData.Random(Dtype.Float32, [64, 4], context.SeedFor(r, 950, round)),
+                    r => TestData.ExactSums(Dtype.Float32, [64, 4], context.SeedFor(r, 950, round)),
                     (x, g) => GpuGather.OnGpu(context, x, gpu, onDevice => { Distributed.AllSumInto(onDevice, output, g); return output.ToHost(); }));
             }
         }
-        ReduceCheck.Run(context, world, "gpu AllSumAsync", ReductionReference.Op.Sum, r => ExactData.Random(Dtype.Float16, [128], context.SeedFor(r, 960)),
+        ReduceCheck.Run(context, world, "gpu AllSumAsync", ReductionReference.Op.Sum, r => TestData.ExactSums(Dtype.Float16, [128], context.SeedFor(r, 960)),
             (x, g) => GpuGather.OnGpu(context, x, gpu, onDevice => Distributed.AllSumAsync(onDevice, g).GetAwaiter().GetResult()));
 
         // Send a GPU array around the ring; receive it onto the GPU.

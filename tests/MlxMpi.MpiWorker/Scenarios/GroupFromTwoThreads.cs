@@ -7,8 +7,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class GroupFromTwoThreads
 {
-    [Scenario("group_from_two_threads", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("group_from_two_threads", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         HostArray Input(int rank) => TestData.Random(Dtype.Float64, [4], context.SeedFor(rank));

@@ -4,8 +4,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// arguments, and that world agrees with the launcher on rank and size.</summary>
 internal static class InitTwice
 {
-    [Scenario("init_twice", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("init_twice", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         context.Expect(ReferenceEquals(Distributed.Init(), world), "Init() returned a different Group than Init(strict: true)");

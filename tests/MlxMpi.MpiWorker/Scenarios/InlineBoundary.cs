@@ -5,8 +5,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// of the switch and the switch itself get checked.</summary>
 internal static class InlineBoundary
 {
-    [Scenario("inline_boundary", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("inline_boundary", Suite.General)] public static void Run(ScenarioContext context)
     {
         for (var length = 0; length <= 320; length++)
         {

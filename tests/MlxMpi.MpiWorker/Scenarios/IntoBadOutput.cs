@@ -9,9 +9,7 @@ internal static class IntoBadOutput
 {
     private static readonly string[] Cases = ["dim0", "trailing", "dtype", "strided", "null", "disposed"];
 
-    [Scenario("into_bad_output", Suite.General)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("into_bad_output", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var last = world.Size - 1;

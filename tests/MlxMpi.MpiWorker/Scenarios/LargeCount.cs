@@ -15,9 +15,7 @@ internal static unsafe class LargeCount
     private const int Columns = (1 << 30) + (1 << 19);
     private const long PerRank = 2L * Columns; // 2^31 + 2^20
 
-    [Scenario("large_count", Suite.LargeCount)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("large_count", Suite.LargeCount)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         using var x = MlxArray.Allocate([2, Columns], Dtype.UInt8);

@@ -4,8 +4,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// checked; plus an odd byte count so nothing assumes whole words or pages.</summary>
 internal static class LargePayload
 {
-    [Scenario("large_payload", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("large_payload", Suite.General)] public static void Run(ScenarioContext context)
     {
         GatherCheck.Run(context, context.World, "3 MiB",
             rank => TestData.Random(Dtype.Float32, [768, 1024], context.SeedFor(rank, 1)));

@@ -11,9 +11,7 @@ internal static class ManyDims
 {
     private const int Limit = 1024;
 
-    [Scenario("many_dims", Suite.General)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("many_dims", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         foreach (var ndim in new[] { 7, 8, 9, 12, 64, Limit })

@@ -4,8 +4,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// dtype comparison catches it.</summary>
 internal static class MismatchDtype
 {
-    [Scenario("mismatch_dtype", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("mismatch_dtype", Suite.General)] public static void Run(ScenarioContext context)
     {
         MismatchCheck.Run(context,
             TestData.Random(Dtype.Float32, [4, 3], context.SeedFor(context.Rank)),

@@ -4,8 +4,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// count, so only a shape comparison catches it.</summary>
 internal static class MismatchNdim
 {
-    [Scenario("mismatch_ndim", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("mismatch_ndim", Suite.General)] public static void Run(ScenarioContext context)
     {
         int[] odd = [4, 3, 1];
         MismatchCheck.Run(context,

@@ -4,8 +4,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// check of dim 0 or of the element count of one row alone is not enough.</summary>
 internal static class MismatchTrailingDim
 {
-    [Scenario("mismatch_trailing_dim", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("mismatch_trailing_dim", Suite.General)] public static void Run(ScenarioContext context)
     {
         int[] odd = [4, 2];
         MismatchCheck.Run(context,

@@ -7,7 +7,5 @@ internal static class MlxAllGather
     private static readonly Dtype[] MlxDtypes =
         [Dtype.Int8, Dtype.UInt8, Dtype.Int32, Dtype.UInt32, Dtype.Float32, Dtype.Float16, Dtype.BFloat16];
 
-    [Scenario("mlx_all_gather", Suite.MlxPort)]
-
-    public static void Run(ScenarioContext context) => OnesGather.Run(context, MlxDtypes);
+    [Scenario("mlx_all_gather", Suite.MlxPort)] public static void Run(ScenarioContext context) => OnesGather.Run(context, MlxDtypes);
 }

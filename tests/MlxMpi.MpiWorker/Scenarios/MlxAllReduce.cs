@@ -10,8 +10,7 @@ internal static class MlxAllReduce
     private static readonly Dtype[] MlxDtypes =
         [Dtype.Int8, Dtype.UInt8, Dtype.Int16, Dtype.UInt16, Dtype.Int32, Dtype.UInt32, Dtype.Float32, Dtype.Float16, Dtype.BFloat16, Dtype.Complex64];
 
-    [Scenario("mlx_all_reduce", Suite.MlxPort)]
-    public static void Run(ScenarioContext context)
+    [Scenario("mlx_all_reduce", Suite.MlxPort)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         using var sub = world.Split(world.Rank % 2);
@@ -27,8 +26,7 @@ internal static class MlxAllReduce
         }
     }
 
-    [Scenario("mlx_mixed", Suite.MlxPort)]
-    public static void Mixed(ScenarioContext context)
+    [Scenario("mlx_mixed", Suite.MlxPort)] public static void Mixed(ScenarioContext context)
     {
         var world = context.World;
         using var sub1 = world.Split(world.Rank / 2);
@@ -51,8 +49,7 @@ internal static class MlxAllReduce
         }
     }
 
-    [Scenario("mlx_send_recv", Suite.MlxPort)]
-    public static void SendRecv(ScenarioContext context)
+    [Scenario("mlx_send_recv", Suite.MlxPort)] public static void SendRecv(ScenarioContext context)
     {
         var world = context.World;
         using var pairs = world.Split(world.Rank / 2);

@@ -12,8 +12,7 @@ internal static class MlxAllReduceRandom
 
     private static readonly int[][] Shapes = [[7], [10], [1024], [1024, 1024]];
 
-    [Scenario("mlx_all_reduce_random", Suite.MlxPort)]
-    public static void Run(ScenarioContext context)
+    [Scenario("mlx_all_reduce_random", Suite.MlxPort)] public static void Run(ScenarioContext context)
     {
         var g = context.World;
         foreach (var (dtype, rtol) in Cases)

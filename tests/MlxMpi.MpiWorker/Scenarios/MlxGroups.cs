@@ -3,8 +3,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// <summary>MLX's test_groups, for 8 ranks: the world and its splits have the sizes and ranks MPI gives.</summary>
 internal static class MlxGroups
 {
-    [Scenario("mlx_groups", Suite.MlxPort)]
-    public static void Run(ScenarioContext context)
+    [Scenario("mlx_groups", Suite.MlxPort)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         context.ExpectEqual(world.Size, 8, "world Size (this suite is written for mpiexec -n 8)");

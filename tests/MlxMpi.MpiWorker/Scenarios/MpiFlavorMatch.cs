@@ -9,8 +9,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class MpiFlavorMatch
 {
-    [Scenario("mpi_flavor", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("mpi_flavor", Suite.General)] public static void Run(ScenarioContext context)
     {
         var shim = Path.GetFileName(NativeLibraryResolver.LoadedPath ?? "(none)");
         var library = MpiRuntime.LibraryVersion().Split('\n')[0].Trim();

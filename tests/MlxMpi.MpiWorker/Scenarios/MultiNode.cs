@@ -11,8 +11,7 @@ internal static class MultiNode
     /// can check which "node" each rank landed on; then every rank checks that the world agrees on every rank's
     /// namespace (a gather of the inodes, which also crosses the network).
     /// </summary>
-    [Scenario("node_identity", Suite.MultiNode)]
-    public static void NodeIdentity(ScenarioContext context)
+    [Scenario("node_identity", Suite.MultiNode)] public static void NodeIdentity(ScenarioContext context)
     {
         var world = context.World;
         var netns = new FileInfo("/proc/self/ns/net").LinkTarget ?? "unknown";
@@ -35,9 +34,7 @@ internal static class MultiNode
     /// then end through the collective timeout (MLXMPI_TIMEOUT). Prints <c>pid P host H</c> first and
     /// <c>looping after N gathers</c> once the loop is warm, so the test knows when to pull the link.
     /// </summary>
-    [Scenario("gather_until_link_down", Suite.MultiNode)]
-
-    public static void GatherUntilLinkDown(ScenarioContext context)
+    [Scenario("gather_until_link_down", Suite.MultiNode)] public static void GatherUntilLinkDown(ScenarioContext context)
     {
         const int Warmup = 20;
         var world = context.World;

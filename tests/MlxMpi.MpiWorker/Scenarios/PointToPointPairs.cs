@@ -9,8 +9,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class PointToPointPairs
 {
-    [Scenario("p2p", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("p2p", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var next = (world.Rank + 1) % world.Size;

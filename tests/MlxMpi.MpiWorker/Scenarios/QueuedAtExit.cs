@@ -8,12 +8,10 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class QueuedAtExit
 {
-    [Scenario("queued_at_return", Suite.Shutdown)]
-    public static void Return(ScenarioContext context) => Queue(context, 200);
+    [Scenario("queued_at_return", Suite.Shutdown)] public static void Return(ScenarioContext context) => Queue(context, 200);
 
     /// <summary>The same, leaving through Environment.Exit(0) right after the queueing.</summary>
-    [Scenario("queued_at_environment_exit", Suite.Shutdown)]
-    public static void EnvironmentExit(ScenarioContext context)
+    [Scenario("queued_at_environment_exit", Suite.Shutdown)] public static void EnvironmentExit(ScenarioContext context)
     {
         Queue(context, 200);
         Output.Result(context.Rank, context.Name, null);
@@ -21,8 +19,7 @@ internal static class QueuedAtExit
     }
 
     /// <summary>The last rank queues one gather more than the others: it can never complete, so exit must abort.</summary>
-    [Scenario("queued_at_exit_unmatched", Suite.Shutdown)]
-    public static void Unmatched(ScenarioContext context) =>
+    [Scenario("queued_at_exit_unmatched", Suite.Shutdown)] public static void Unmatched(ScenarioContext context) =>
         Queue(context, context.Rank == context.World.Size - 1 ? 201 : 200);
 
     private static void Queue(ScenarioContext context, int count)

@@ -10,20 +10,19 @@ internal static class ReduceMisuse
 {
     private delegate void Call(MlxArray? x, Group group);
 
-    [Scenario("reduce_misuse", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("reduce_misuse", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var last = world.Size - 1;
         var odd = world.Rank == last;
-        var common = ExactData.Random(Dtype.Float32, [4, 3], context.SeedFor(world.Rank));
+        var common = TestData.ExactSums(Dtype.Float32, [4, 3], context.SeedFor(world.Rank));
 
-        Case(context, "AllSum with another shape", () => Dtypes.ToMlx(odd ? ExactData.Random(Dtype.Float32, [4, 2], 1) : common),
+        Case(context, "AllSum with another shape", () => Dtypes.ToMlx(odd ? TestData.ExactSums(Dtype.Float32, [4, 2], 1) : common),
              (x, g) => Distributed.AllSum(x!, g).Dispose(), mismatch: true, m => MessageText.NamesShape(m, [4, 2]));
-        Case(context, "AllMax with another dtype", () => Dtypes.ToMlx(odd ? ExactData.Random(Dtype.Int32, [4, 3], 1) : common),
+        Case(context, "AllMax with another dtype", () => Dtypes.ToMlx(odd ? TestData.ExactSums(Dtype.Int32, [4, 3], 1) : common),
              (x, g) => Distributed.AllMax(x!, g).Dispose(), mismatch: true, m => MessageText.NamesDtype(m, Dtype.Int32));
-        Case(context, "SumScatter with another shape", () => Dtypes.ToMlx(odd ? ExactData.Random(Dtype.Float32, [2 * world.Size, 5], 1)
-                                                                              : ExactData.Random(Dtype.Float32, [2 * world.Size, 3], 1)),
+        Case(context, "SumScatter with another shape", () => Dtypes.ToMlx(odd ? TestData.ExactSums(Dtype.Float32, [2 * world.Size, 5], 1)
+                                                                              : TestData.ExactSums(Dtype.Float32, [2 * world.Size, 3], 1)),
              (x, g) => Distributed.SumScatter(x!, g).Dispose(), mismatch: true, m => MessageText.NamesShape(m, [2 * world.Size, 5]));
         Case(context, "AllSum vs AllMin (desync)", () => Dtypes.ToMlx(common),
              (x, g) => (odd ? Distributed.AllMin(x!, g) : Distributed.AllSum(x!, g)).Dispose(), mismatch: true,
@@ -80,6 +79,6 @@ internal static class ReduceMisuse
         if (mismatch)
             Consensus.ExpectSameText(context, world, message, $"{what}: the message");
         ReduceCheck.Run(context, world, $"after {what}", ReductionReference.Op.Sum,
-                        rank => ExactData.Random(Dtype.Int32, [5], context.SeedFor(rank, what.Length)));
+                        rank => TestData.ExactSums(Dtype.Int32, [5], context.SeedFor(rank, what.Length)));
     }
 }

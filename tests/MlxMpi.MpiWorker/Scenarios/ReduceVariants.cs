@@ -6,15 +6,14 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class ReduceVariants
 {
-    [Scenario("reduce_variants", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("reduce_variants", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         foreach (var dtype in new[] { Dtype.Float32, Dtype.Int64, Dtype.Float16, Dtype.BFloat16, Dtype.Complex64, Dtype.UInt8, Dtype.Bool })
         {
             foreach (var shape in new[] { new[] { 2, 3 }, new[] { 40, 25 } })
             {
-                HostArray Input(int rank, int tag) => ExactData.Random(dtype, shape, context.SeedFor(rank, (int)dtype, shape[0], tag));
+                HostArray Input(int rank, int tag) => TestData.ExactSums(dtype, shape, context.SeedFor(rank, (int)dtype, shape[0], tag));
 
                 // Into the same output twice: the second call must overwrite every element of the first result.
                 using var output = MlxArray.Zeros(shape, dtype);
@@ -52,14 +51,14 @@ internal static class ReduceVariants
         var tasks = new List<(Task<MlxArray> Task, int Tag)>();
         for (var tag = 0; tag < 8; tag++)
         {
-            using var x = Dtypes.ToMlx(ExactData.Random(Dtype.Float32, [64], context.SeedFor(world.Rank, 100 + tag)));
+            using var x = Dtypes.ToMlx(TestData.ExactSums(Dtype.Float32, [64], context.SeedFor(world.Rank, 100 + tag)));
             tasks.Add((Distributed.AllSumAsync(x, world), tag));
         }
         foreach (var (task, tag) in Enumerable.Reverse(tasks))
         {
             using var y = task.GetAwaiter().GetResult();
             var expected = ReductionReference.Of(ReductionReference.Op.Sum,
-                [.. Enumerable.Range(0, world.Size).Select(r => ExactData.Random(Dtype.Float32, [64], context.SeedFor(r, 100 + tag)))]);
+                [.. Enumerable.Range(0, world.Size).Select(r => TestData.ExactSums(Dtype.Float32, [64], context.SeedFor(r, 100 + tag)))]);
             context.ExpectValues(expected, y, $"AllSumAsync #{tag} (x disposed after the call)");
         }
     }

@@ -3,8 +3,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// <summary>A 0-d input gathers to shape [size], holding each rank's value in rank order.</summary>
 internal static class Scalars
 {
-    [Scenario("scalars", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("scalars", Suite.General)] public static void Run(ScenarioContext context)
     {
         foreach (var dtype in Dtypes.All)
         {

@@ -7,8 +7,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class ShimUnavailable
 {
-    [Scenario("shim_unavailable", Suite.ShimUnavailable, NeedsWorld = false)]
-    public static void Run(ScenarioContext context)
+    [Scenario("shim_unavailable", Suite.ShimUnavailable, NeedsWorld = false)] public static void Run(ScenarioContext context)
     {
         context.Expect(!Distributed.IsAvailable(), "IsAvailable() is true although the shim cannot load");
         var world = Distributed.Init();

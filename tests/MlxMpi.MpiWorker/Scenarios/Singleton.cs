@@ -7,8 +7,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class Singleton
 {
-    [Scenario("singleton", Suite.Standalone, NeedsWorld = false)]
-    public static void Run(ScenarioContext context)
+    [Scenario("singleton", Suite.Standalone, NeedsWorld = false)] public static void Run(ScenarioContext context)
     {
         context.Info($"IsAvailable() = {Distributed.IsAvailable()}");
         ExpectStrictInitThrows(context, "before Init(strict: false)");

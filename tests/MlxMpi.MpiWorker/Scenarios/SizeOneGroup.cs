@@ -3,8 +3,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// <summary>Split(rank) puts every rank alone; on a group of one, MLX returns the input itself, not a copy.</summary>
 internal static class SizeOneGroup
 {
-    [Scenario("size_one_group", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("size_one_group", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         using var alone = world.Split(world.Rank);

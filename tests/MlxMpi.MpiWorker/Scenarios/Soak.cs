@@ -38,9 +38,7 @@ internal sealed class Soak
         world = context.World;
     }
 
-    [Scenario("soak", Suite.Soak)]
-
-    public static void Run(ScenarioContext context) => new Soak(context).Loop();
+    [Scenario("soak", Suite.Soak)] public static void Run(ScenarioContext context) => new Soak(context).Loop();
 
     private void Loop()
     {

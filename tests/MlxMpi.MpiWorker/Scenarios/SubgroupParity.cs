@@ -4,8 +4,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// one moves only its members' data, in subgroup-rank order, for every dtype.</summary>
 internal static class SubgroupParity
 {
-    [Scenario("subgroup_parity", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("subgroup_parity", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var members = SplitModel.Members(world.Size, world.Rank, color: r => r % 2, key: r => r);

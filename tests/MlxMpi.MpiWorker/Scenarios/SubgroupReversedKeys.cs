@@ -4,8 +4,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// the subgroup ranks (largest world rank first), not the world ranks.</summary>
 internal static class SubgroupReversedKeys
 {
-    [Scenario("subgroup_reversed_keys", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("subgroup_reversed_keys", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         int Key(int rank) => world.Size - rank;

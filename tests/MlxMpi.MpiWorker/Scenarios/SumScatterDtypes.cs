@@ -8,8 +8,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class SumScatterDtypes
 {
-    [Scenario("sum_scatter", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("sum_scatter", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         using var half = world.Split(world.Rank % 2);
@@ -20,7 +19,7 @@ internal static class SumScatterDtypes
             {
                 foreach (var shape in new[] { new[] { n }, new[] { 2 * n, 3, 2 }, new[] { 100 * n, 7 } })
                 {
-                    HostArray Input(int rank) => ExactData.Random(dtype, shape, context.SeedFor(group == world ? 0 : 1, rank, (int)dtype, shape[0]));
+                    HostArray Input(int rank) => TestData.ExactSums(dtype, shape, context.SeedFor(group == world ? 0 : 1, rank, (int)dtype, shape[0]));
                     var mine = Input(group.Rank);
                     var whole = ReductionReference.Of(ReductionReference.Op.Sum, [.. Enumerable.Range(0, n).Select(Input)]);
                     var expected = ReductionReference.Rows(whole, group.Rank, n);
@@ -44,10 +43,10 @@ internal static class SumScatterDtypes
 
         ExpectArgumentError(context, world, MlxArray.Scalar(1.5f), "0-d");
         ExpectArgumentError(context, world, MlxArray.Ones([world.Size + 1, 2], Dtype.Float32), "divisible");
-        using var after = Dtypes.ToMlx(ExactData.Random(Dtype.Int32, [world.Size], context.SeedFor(world.Rank, 99)));
+        using var after = Dtypes.ToMlx(TestData.ExactSums(Dtype.Int32, [world.Size], context.SeedFor(world.Rank, 99)));
         using var share = Distributed.SumScatter(after, world);
         var total = ReductionReference.Of(ReductionReference.Op.Sum,
-            [.. Enumerable.Range(0, world.Size).Select(r => ExactData.Random(Dtype.Int32, [world.Size], context.SeedFor(r, 99)))]);
+            [.. Enumerable.Range(0, world.Size).Select(r => TestData.ExactSums(Dtype.Int32, [world.Size], context.SeedFor(r, 99)))]);
         context.ExpectValues(ReductionReference.Rows(total, world.Rank, world.Size), share, "SumScatter after the shape errors");
     }
 

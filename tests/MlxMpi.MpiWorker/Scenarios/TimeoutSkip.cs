@@ -15,9 +15,7 @@ internal static class TimeoutSkip
     private static readonly TimeSpan Late = TimeSpan.FromSeconds(2);
 
     /// <summary>The limit comes from MLXMPI_TIMEOUT, which the test puts in the launch environment.</summary>
-    [Scenario("timeout_skip_env", Suite.Timeouts)]
-
-    public static void FromEnvironment(ScenarioContext context)
+    [Scenario("timeout_skip_env", Suite.Timeouts)] public static void FromEnvironment(ScenarioContext context)
     {
         if (!double.TryParse(Environment.GetEnvironmentVariable(Variable), System.Globalization.CultureInfo.InvariantCulture, out var seconds))
         {
@@ -30,9 +28,7 @@ internal static class TimeoutSkip
     }
 
     /// <summary>The scenario sets Distributed.CollectiveTimeout itself (5 s), after Init.</summary>
-    [Scenario("timeout_skip_property", Suite.Timeouts)]
-
-    public static void FromProperty(ScenarioContext context)
+    [Scenario("timeout_skip_property", Suite.Timeouts)] public static void FromProperty(ScenarioContext context)
     {
         var before = Distributed.CollectiveTimeout;
         context.Expect(before == Timeout.InfiniteTimeSpan, $"CollectiveTimeout is {before} before it is set; expected Timeout.InfiniteTimeSpan (off)");
@@ -41,8 +37,7 @@ internal static class TimeoutSkip
     }
 
     /// <summary>As <see cref="FromProperty"/>, but the call the last rank skips is AllSum #4: every op has the watchdog.</summary>
-    [Scenario("timeout_skip_allsum", Suite.Timeouts)]
-    public static void AllSumFromProperty(ScenarioContext context)
+    [Scenario("timeout_skip_allsum", Suite.Timeouts)] public static void AllSumFromProperty(ScenarioContext context)
     {
         Distributed.CollectiveTimeout = TimeSpan.FromSeconds(5);
         SkipOneGather(context, Distributed.CollectiveTimeout, "AllSum", (x, g) => Distributed.AllSum(x, g));

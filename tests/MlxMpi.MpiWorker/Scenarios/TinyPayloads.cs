@@ -3,8 +3,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// <summary>One element per rank, every dtype: the smallest payload, which rides inline in the header slot.</summary>
 internal static class TinyPayloads
 {
-    [Scenario("tiny_payloads", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("tiny_payloads", Suite.General)] public static void Run(ScenarioContext context)
     {
         foreach (var dtype in Dtypes.All)
         {

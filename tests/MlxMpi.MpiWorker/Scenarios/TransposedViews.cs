@@ -14,9 +14,7 @@ internal static class TransposedViews
         ([96, 130], [1, 0]),
     ];
 
-    [Scenario("transposed_views", Suite.General)]
-
-    public static void Run(ScenarioContext context)
+    [Scenario("transposed_views", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         foreach (var dtype in new[] { Dtype.Float32, Dtype.Int16, Dtype.Complex64, Dtype.UInt8 })

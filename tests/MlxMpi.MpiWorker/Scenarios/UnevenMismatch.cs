@@ -7,8 +7,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class UnevenMismatch
 {
-    [Scenario("uneven_mismatch", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("uneven_mismatch", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
         var last = world.Size - 1;

@@ -7,8 +7,7 @@ namespace MlxMpi.MpiWorker.Scenarios;
 /// </summary>
 internal static class UnevenRandom
 {
-    [Scenario("uneven_random", Suite.General)]
-    public static void Run(ScenarioContext context)
+    [Scenario("uneven_random", Suite.General)] public static void Run(ScenarioContext context)
     {
         using var half = context.World.Split(context.World.Rank % 2, key: -context.World.Rank + 100);
         foreach (var group in new[] { context.World, half })

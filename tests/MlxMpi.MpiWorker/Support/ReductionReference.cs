@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace MlxMpi.MpiWorker;
 
@@ -46,56 +48,22 @@ internal static class ReductionReference
             case Dtype.Bool:
                 into[0] = op == Op.Min ? (byte)(into[0] != 0 && other[0] != 0 ? 1 : 0) : (byte)(into[0] != 0 || other[0] != 0 ? 1 : 0);
                 break;
-            case Dtype.UInt8: into[0] = Pick(op, into[0], other[0], (byte)(into[0] + other[0])); break;
-            case Dtype.Int8: into[0] = (byte)Pick(op, (sbyte)into[0], (sbyte)other[0], (sbyte)((sbyte)into[0] + (sbyte)other[0])); break;
-            case Dtype.UInt16: Write16(into, Pick(op, U16(into), U16(other), (ushort)(U16(into) + U16(other)))); break;
-            case Dtype.Int16: Write16(into, (ushort)Pick(op, (short)U16(into), (short)U16(other), (short)((short)U16(into) + (short)U16(other)))); break;
-            case Dtype.UInt32:
-            {
-                uint a = BinaryPrimitives.ReadUInt32LittleEndian(into), b = BinaryPrimitives.ReadUInt32LittleEndian(other);
-                BinaryPrimitives.WriteUInt32LittleEndian(into, Pick(op, a, b, unchecked(a + b)));
-                break;
-            }
-            case Dtype.Int32:
-            {
-                int a = BinaryPrimitives.ReadInt32LittleEndian(into), b = BinaryPrimitives.ReadInt32LittleEndian(other);
-                BinaryPrimitives.WriteInt32LittleEndian(into, Pick(op, a, b, unchecked(a + b)));
-                break;
-            }
-            case Dtype.UInt64:
-            {
-                ulong a = BinaryPrimitives.ReadUInt64LittleEndian(into), b = BinaryPrimitives.ReadUInt64LittleEndian(other);
-                BinaryPrimitives.WriteUInt64LittleEndian(into, Pick(op, a, b, unchecked(a + b)));
-                break;
-            }
-            case Dtype.Int64:
-            {
-                long a = BinaryPrimitives.ReadInt64LittleEndian(into), b = BinaryPrimitives.ReadInt64LittleEndian(other);
-                BinaryPrimitives.WriteInt64LittleEndian(into, Pick(op, a, b, unchecked(a + b)));
-                break;
-            }
-            case Dtype.Float16:
-            {
-                float a = (float)BinaryPrimitives.ReadHalfLittleEndian(into), b = (float)BinaryPrimitives.ReadHalfLittleEndian(other);
-                BinaryPrimitives.WriteHalfLittleEndian(into, (Half)Pick(op, a, b, a + b));
-                break;
-            }
+            case Dtype.UInt8: Number<byte>(op, into, other); break;
+            case Dtype.Int8: Number<sbyte>(op, into, other); break;
+            case Dtype.UInt16: Number<ushort>(op, into, other); break;
+            case Dtype.Int16: Number<short>(op, into, other); break;
+            case Dtype.UInt32: Number<uint>(op, into, other); break;
+            case Dtype.Int32: Number<int>(op, into, other); break;
+            case Dtype.UInt64: Number<ulong>(op, into, other); break;
+            case Dtype.Int64: Number<long>(op, into, other); break;
+            // Half arithmetic goes through float and rounds back to nearest even, as the library's does.
+            case Dtype.Float16: Number<Half>(op, into, other); break;
+            case Dtype.Float32: Number<float>(op, into, other); break;
+            case Dtype.Float64: Number<double>(op, into, other); break;
             case Dtype.BFloat16:
             {
                 float a = (float)Bf16(into), b = (float)Bf16(other);
                 BinaryPrimitives.WriteUInt16LittleEndian(into, Bits((BFloat16)Pick(op, a, b, a + b)));
-                break;
-            }
-            case Dtype.Float32:
-            {
-                float a = BinaryPrimitives.ReadSingleLittleEndian(into), b = BinaryPrimitives.ReadSingleLittleEndian(other);
-                BinaryPrimitives.WriteSingleLittleEndian(into, Pick(op, a, b, a + b));
-                break;
-            }
-            case Dtype.Float64:
-            {
-                double a = BinaryPrimitives.ReadDoubleLittleEndian(into), b = BinaryPrimitives.ReadDoubleLittleEndian(other);
-                BinaryPrimitives.WriteDoubleLittleEndian(into, Pick(op, a, b, a + b));
                 break;
             }
             case Dtype.Complex64:
@@ -119,6 +87,15 @@ internal static class ReductionReference
         }
     }
 
+    /// <summary>One element of a numeric type: sums wrap for integers (unchecked), max and min compare.</summary>
+    private static void Number<T>(Op op, Span<byte> into, ReadOnlySpan<byte> other) where T : unmanaged, INumber<T>
+    {
+        var a = MemoryMarshal.Read<T>(into);
+        var b = MemoryMarshal.Read<T>(other);
+        var result = Pick(op, a, b, unchecked(a + b));
+        MemoryMarshal.Write(into, in result);
+    }
+
     private static T Pick<T>(Op op, T a, T b, T sum) where T : IComparable<T> => op switch
     {
         Op.Sum => sum,
@@ -127,8 +104,6 @@ internal static class ReductionReference
     };
 
     private static ushort U16(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadUInt16LittleEndian(b);
-
-    private static void Write16(Span<byte> b, ushort v) => BinaryPrimitives.WriteUInt16LittleEndian(b, v);
 
     private static BFloat16 Bf16(ReadOnlySpan<byte> b) => System.Runtime.CompilerServices.Unsafe.BitCast<ushort, BFloat16>(U16(b));
 
