@@ -150,11 +150,16 @@ Task("Bench")
     .IsDependentOn("Build")
     .Does(() => Run("bash", configuration == "Release" ? "scripts/bench.sh --no-build" : "scripts/bench.sh"));
 
-// dotnet pack of the library alone (the other projects are not packages): assembly, XML docs, README.md and both
+// dotnet pack of the two libraries (the other projects are not packages): assembly, XML docs, README.md and both
 // native shims under runtimes/linux-x64/native/. The version is MlxMpi.csproj's <Version>.
 Task("Pack")
     .IsDependentOn("Build")
-    .Does(() => Run("dotnet", $"pack src/MlxMpi/MlxMpi.csproj -c {configuration} --no-build -o artifacts/packages"));
+    .Does(() =>
+{
+    Run("dotnet", $"pack src/MlxMpi/MlxMpi.csproj -c {configuration} --no-build -o artifacts/packages");
+    // MlxMpi.TorchSharp: the assembly, README, the libstdc++ patch (tools/, buildTransitive/) and libmlxmpi_iosinit.so.
+    Run("dotnet", $"pack src/MlxMpi.TorchSharp/MlxMpi.TorchSharp.csproj -c {configuration} --no-build -o artifacts/packages");
+});
 
 Task("Demo")
     .IsDependentOn("Build")

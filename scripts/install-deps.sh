@@ -10,6 +10,7 @@ packages=(
   cmake g++ make               # builds the shim and its native tests (gcc brings ASan/UBSan)
   python3-clang-14 libclang1-14  # libclang's official Python bindings: scripts/generate_bindings.py
   valgrind                       # the native tests under memcheck (Cake NativeValgrind)
+  patchelf                       # scripts/patch_libtorchsharp.py: TorchSharp on a libstdc++ older than GCC 13
   procps                         # pgrep: the fault tests look for rank processes left behind
   python3-mpi4py python3-numpy   # the mpi4py comparison in the benchmark
   python3-matplotlib             # the benchmark's plots (scripts/bench_report.py)

@@ -13,7 +13,8 @@ namespace MlxMpi;
 /// <para>An array is a strided view of its memory: a shape, strides in elements and an element offset. Element
 /// order in every copy in or out (<see cref="FromArray{T}"/>, <see cref="ToArray{T}"/>,
 /// <see cref="CopyTo{T}"/>) is logical row-major (C) order whatever the strides. Arrays have no operations that
-/// change elements, so views never observe writes.</para>
+/// change elements, so views never observe writes, except in memory the caller owns (<see cref="FromPointer"/>,
+/// <see cref="FromMemory{T}"/>, <see cref="FromTensor{T}"/>) or writes through <see cref="AsTensorSpan{T}"/>.</para>
 /// <para>Members may be called from several threads at once; disposing while another thread copies is safe
 /// (the copy finishes or throws <see cref="ObjectDisposedException"/>).</para>
 /// </remarks>
@@ -144,8 +145,9 @@ public sealed unsafe partial class MlxArray : IDisposable
         get { ThrowIfDisposed(); return _buffer.Base + _offset * ElementSize; }
     }
 
-    /// <summary>True when both arrays are views of the same memory (MPI forbids overlapping send and receive buffers).</summary>
-    internal bool SharesMemoryWith(MlxArray other) => ReferenceEquals(_buffer, other._buffer);
+    /// <summary>True when both arrays are views of the same memory (MPI forbids overlapping send and receive buffers).
+    /// Views of a caller's memory (<see cref="FromPointer"/>) are separate buffers, so address ranges are compared too.</summary>
+    internal bool SharesMemoryWith(MlxArray other) => _buffer.Overlaps(other._buffer);
 
     /// <summary>Holds the memory until the lease is disposed, even across a concurrent <see cref="Dispose"/>.
     /// <see cref="BufferLease.Base"/> plus <see cref="ElementOffset"/> elements is the first logical element.</summary>

@@ -64,27 +64,39 @@ internal static class DtypeInfo
 
     /// <summary>The dtype whose elements are <typeparamref name="T"/>.</summary>
     /// <exception cref="ArgumentException"><typeparamref name="T"/> is not one of the fourteen element types.</exception>
-    public static Dtype Of<T>() where T : unmanaged
+    public static Dtype Of<T>() where T : unmanaged =>
+        TryOf<T>(out var dtype) ? dtype : throw NotAnElementType(typeof(T));
+
+    /// <summary>The dtype whose elements are <typeparamref name="T"/>, or false when there is none.</summary>
+    public static bool TryOf<T>(out Dtype dtype) where T : unmanaged
     {
         // typeof(T) == typeof(X) on a value type is a JIT-time constant, so this whole chain folds away.
-        if (typeof(T) == typeof(bool)) return Dtype.Bool;
-        if (typeof(T) == typeof(byte)) return Dtype.UInt8;
-        if (typeof(T) == typeof(ushort)) return Dtype.UInt16;
-        if (typeof(T) == typeof(uint)) return Dtype.UInt32;
-        if (typeof(T) == typeof(ulong)) return Dtype.UInt64;
-        if (typeof(T) == typeof(sbyte)) return Dtype.Int8;
-        if (typeof(T) == typeof(short)) return Dtype.Int16;
-        if (typeof(T) == typeof(int)) return Dtype.Int32;
-        if (typeof(T) == typeof(long)) return Dtype.Int64;
-        if (typeof(T) == typeof(Half)) return Dtype.Float16;
-        if (typeof(T) == typeof(BFloat16)) return Dtype.BFloat16;
-        if (typeof(T) == typeof(float)) return Dtype.Float32;
-        if (typeof(T) == typeof(double)) return Dtype.Float64;
-        if (typeof(T) == typeof(Complex64)) return Dtype.Complex64;
-        throw new ArgumentException(
-            $"{typeof(T)} is not an MLX element type; use bool, byte, ushort, uint, ulong, sbyte, short, int, long, " +
-            "Half, BFloat16, float, double or Complex64");
+        if (typeof(T) == typeof(bool)) dtype = Dtype.Bool;
+        else if (typeof(T) == typeof(byte)) dtype = Dtype.UInt8;
+        else if (typeof(T) == typeof(ushort)) dtype = Dtype.UInt16;
+        else if (typeof(T) == typeof(uint)) dtype = Dtype.UInt32;
+        else if (typeof(T) == typeof(ulong)) dtype = Dtype.UInt64;
+        else if (typeof(T) == typeof(sbyte)) dtype = Dtype.Int8;
+        else if (typeof(T) == typeof(short)) dtype = Dtype.Int16;
+        else if (typeof(T) == typeof(int)) dtype = Dtype.Int32;
+        else if (typeof(T) == typeof(long)) dtype = Dtype.Int64;
+        else if (typeof(T) == typeof(Half)) dtype = Dtype.Float16;
+        else if (typeof(T) == typeof(BFloat16)) dtype = Dtype.BFloat16;
+        else if (typeof(T) == typeof(float)) dtype = Dtype.Float32;
+        else if (typeof(T) == typeof(double)) dtype = Dtype.Float64;
+        else if (typeof(T) == typeof(Complex64)) dtype = Dtype.Complex64;
+        else
+        {
+            dtype = default;
+            return false;
+        }
+        return true;
     }
+
+    /// <summary>The error for an element type that maps to no dtype, naming it.</summary>
+    public static ArgumentException NotAnElementType(Type type, string? paramName = null) => new(
+        $"{type} is not an MLX element type; use bool, byte, ushort, uint, ulong, sbyte, short, int, long, " +
+        "Half, BFloat16, float, double or Complex64", paramName);
 
     /// <summary>Throws unless <typeparamref name="T"/> is the element type of <paramref name="dtype"/>.</summary>
     public static void ThrowIfMismatch<T>(Dtype dtype, string operation) where T : unmanaged

@@ -1,7 +1,8 @@
 namespace MlxMpi;
 
 /// <summary>64-byte aligned native memory shared by an array and all of its views: host memory from
-/// <see cref="BufferCache"/>, or GPU memory through the shim's device hooks.</summary>
+/// <see cref="BufferCache"/>, GPU memory through the shim's device hooks, or a caller's memory that MlxMpi neither
+/// allocated nor frees (<see cref="ForExternalMemory"/>; its alignment is the caller's).</summary>
 /// <remarks>
 /// <para>Two counts guard the memory. The owner count is the number of live (undisposed) arrays that use the
 /// buffer: an array and its views each hold one, so disposing the array a view was taken from keeps the memory
@@ -27,12 +28,16 @@ internal sealed unsafe class NativeBuffer
     private byte* _base;
     private long _counts;
     private int _generation;
+    // For a caller's memory: what keeps it valid (a pin, the caller's owner object), released with the last
+    // reference instead of freeing the memory. Null for memory MlxMpi allocated.
+    private readonly ExternalMemoryOwner? _external;
 
-    private NativeBuffer(byte* memory, long capacity, Device device)
+    private NativeBuffer(byte* memory, long capacity, Device device, ExternalMemoryOwner? external = null)
     {
         _base = memory;
         Capacity = capacity;
         Device = device;
+        _external = external;
     }
 
     /// <summary>Where the memory is: host memory for the CPU, else device memory that the host must not touch.</summary>
@@ -72,6 +77,28 @@ internal sealed unsafe class NativeBuffer
         buffer.BeginUse(byteLength);
         return buffer;
     }
+
+    /// <summary>True for a caller's memory (<see cref="ForExternalMemory"/>), which is never freed or cached here.</summary>
+    public bool IsExternal => _external is not null;
+
+    /// <summary>
+    /// A buffer over <paramref name="byteLength"/> bytes of a caller's host memory at <paramref name="memory"/>, with
+    /// one owner. Nothing is copied; when the last owner and lease are gone, <paramref name="owner"/> is released (a pin
+    /// undone, the caller's owner disposed) and the memory itself is left alone.
+    /// </summary>
+    internal static NativeBuffer ForExternalMemory(byte* memory, long byteLength, ExternalMemoryOwner owner)
+    {
+        var buffer = new NativeBuffer(memory, byteLength, Device.Cpu, owner);
+        buffer.BeginUse(byteLength);
+        return buffer;
+    }
+
+    /// <summary>True when the host memory of both buffers overlaps (two views of one caller's memory, say).
+    /// Empty memory overlaps nothing but itself (every empty view of caller memory has the same dummy base).</summary>
+    public bool Overlaps(NativeBuffer other) =>
+        ReferenceEquals(this, other) ||
+        (IsHost && other.IsHost && ByteLength > 0 && other.ByteLength > 0 &&
+         _base < other._base + other.ByteLength && other._base < _base + ByteLength);
 
     /// <summary>A new host buffer around memory that <see cref="BufferCache"/> just took from the system.</summary>
     internal static NativeBuffer ForHostMemory(byte* memory, long capacity) => new(memory, capacity, Device.Cpu);
@@ -144,6 +171,14 @@ internal sealed unsafe class NativeBuffer
     {
         if (References(Interlocked.Add(ref _counts, -amount)) != 0)
             return;
+        if (_external is not null)
+        {
+            // Never reused: a generation bump cannot make a caller's memory someone else's.
+            _base = null;
+            GC.SuppressFinalize(this);
+            _external.Release();
+            return;
+        }
         if (IsHost)
         {
             BufferCache.Return(this);
@@ -167,6 +202,13 @@ internal sealed unsafe class NativeBuffer
     {
         if (_base is null)
             return;
+        if (_external is not null)
+        {
+            // Leaked without Dispose: the caller's memory is not ours to free, but the pin is ours to undo. The
+            // caller's owner object may be finalized already, so it is left to its own finalizer.
+            _external.ReleasePinOnly();
+            return;
+        }
         if (IsHost)
             BufferCache.FreeToSystem(_base, Capacity);
         else

@@ -18,6 +18,8 @@ public sealed class GeneratedBindingsTests
     private static readonly HashSet<string> AllowedRawSignatures =
     [
         "MlxMpi.Stream.FromNative(MlxMpi.Device, System.IntPtr)", // wraps a caller's native stream, e.g. a cudaStream_t
+        // DESIGN's "MlxArray views over caller memory": the address of the caller's native buffer
+        "MlxMpi.MlxArray.FromPointer(System.IntPtr, MlxMpi.Dtype, System.Int32[], System.IDisposable)",
     ];
 
     private static readonly Assembly MlxMpiAssembly = typeof(MlxMpi.Distributed).Assembly;
