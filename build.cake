@@ -128,7 +128,8 @@ Task("Test")
     var failed = false;
     try
     {
-        Run("dotnet", $"test MlxMpi.sln -c {configuration} --no-build --logger \"trx;LogFileName=managed.trx\" " +
+        // One results file per test project (LogFilePrefix makes the names unique), summed below.
+        Run("dotnet", $"test MlxMpi.sln -c {configuration} --no-build --logger \"trx;LogFilePrefix=managed\" " +
                       $"--logger \"console;verbosity=normal\" --results-directory {testResults}");
     }
     catch (Exception)
@@ -136,8 +137,9 @@ Task("Test")
         failed = true;
     }
     // One plain closing line for CI, counted from the results file rather than from console text.
-    var counters = XDocument.Load($"{testResults}/managed.trx").Descendants().First(e => e.Name.LocalName == "Counters");
-    int Count(string name) => int.Parse(counters.Attribute(name)?.Value ?? "0");
+    var counters = System.IO.Directory.GetFiles(testResults, "managed*.trx")
+        .Select(f => XDocument.Load(f).Descendants().First(e => e.Name.LocalName == "Counters")).ToList();
+    int Count(string name) => counters.Sum(c => int.Parse(c.Attribute(name)?.Value ?? "0"));
     var notRun = Count("total") - Count("executed"); // ignored tests are not counted as notExecuted
     Console.WriteLine($"tests: {Count("passed")} passed, {Count("failed") + Count("error") + Count("timeout")} failed, {notRun} skipped");
     if (failed)
