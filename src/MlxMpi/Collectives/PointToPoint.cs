@@ -18,29 +18,36 @@ internal static unsafe class PointToPoint
     internal static void Send(MlxArray? x, int destination, Group group, Stream? stream)
     {
         CheckPeer(group, destination, "Send", "destination");
-        group.BeginCall();
-        try
+        InOrder((x, destination, group, stream), static (s, announce) =>
         {
-            CollectiveQueue.Run((x, destination, group, stream), static (s, announce) =>
-            {
-                SendInOrder(s.x, s.destination, s.group, s.stream, announce);
-                return 0;
-            });
-        }
-        finally
-        {
-            group.EndCall();
-        }
+            SendInOrder(s.x, s.destination, s.group, s.stream, announce);
+            return 0;
+        }, group);
     }
 
     internal static MlxArray Recv(int[]? shape, Dtype dtype, int source, Group group, Stream? stream)
     {
         CheckPeer(group, source, "Recv", "source");
+        return InOrder((shape, dtype, source, group, stream),
+                       static (s, announce) => ReceiveInOrder(s.shape, s.dtype, s.source, s.group, s.stream, announce), group);
+    }
+
+    /// <summary>Runs in collective order, holding the group's communicator (a Dispose meanwhile defers its free).</summary>
+    private static TResult InOrder<TState, TResult>(TState state, Func<TState, Exception?, TResult> work, Group group)
+    {
         group.BeginCall();
         try
         {
-            return CollectiveQueue.Run((shape, dtype, source, group, stream),
-                                       static (s, announce) => ReceiveInOrder(s.shape, s.dtype, s.source, s.group, s.stream, announce));
+            var comm = group.Backend.Comm;
+            comm.BeginHold();
+            try
+            {
+                return CollectiveQueue.Run(state, work);
+            }
+            finally
+            {
+                comm.EndHold();
+            }
         }
         finally
         {
