@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using MlxMpi.Interop;
+using MlxMpi.Runtime;
 
 namespace MlxMpi.Diagnostics;
 
@@ -11,7 +12,7 @@ namespace MlxMpi.Diagnostics;
 /// </summary>
 internal static unsafe class CollectiveWatchdog
 {
-    internal const string TimeoutVariable = "MLXMPI_TIMEOUT";
+    internal const string TimeoutVariable = MlxMpiSettings.TimeoutVariable;
     internal const int AbortExitCode = 124; // as timeout(1)
 
     private static readonly object Gate = new();
@@ -48,13 +49,8 @@ internal static unsafe class CollectiveWatchdog
     /// <summary>Applies MLXMPI_TIMEOUT (seconds), if set; called when the world is initialised.</summary>
     internal static void ApplyEnvironment()
     {
-        var text = Environment.GetEnvironmentVariable(TimeoutVariable);
-        if (string.IsNullOrWhiteSpace(text))
-            return;
-        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
-            || !(seconds > 0) || double.IsInfinity(seconds))
-            throw new DistributedException($"{TimeoutVariable}={text} is not a positive number of seconds");
-        Timeout = TimeSpan.FromSeconds(seconds);
+        if (MlxMpiSettings.Timeout(Environment.GetEnvironmentVariable) is { } limit)
+            Timeout = limit;
     }
 
     private static void Check()

@@ -39,6 +39,7 @@ public static class WorkerScenarios
         "desync_op",
         "bad_input_one_rank",
         "mpi_flavor",
+        "null_reference_caught",
     ];
 
     /// <summary>General scenarios that make thousands of collectives: left out of launches with more ranks than
