@@ -67,6 +67,9 @@ internal static unsafe class MpiRuntime
         // A rank leaving with an error (Environment.Exit(non-zero)) may leave the others inside a collective;
         // MPI_Finalize would then wait for them forever (Open MPI's finalize synchronises), so it ends the job instead,
         // as mpiexec would once it noticed. The lock is not taken: a collective on another thread may hold it for good.
+        // A watchdog that fired ends the job non-zero even when the late collective completed and Main returned 0.
+        if (Diagnostics.CollectiveWatchdog.EndJobIfFired())
+            return;
         if (Environment.ExitCode != 0)
         {
             NativeMethods.mlxmpi_abort(null, Environment.ExitCode);

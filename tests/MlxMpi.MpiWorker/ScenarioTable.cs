@@ -51,6 +51,7 @@ internal static class ScenarioTable
         new("fault_exit_early", FaultInjection.ExitEarly),
         new("timeout_skip_env", TimeoutSkip.FromEnvironment),
         new("timeout_skip_property", TimeoutSkip.FromProperty),
+        new("timeout_late_rank", TimeoutLateRank.Run),
         new("soak", Soak.Run),
 
         // GPU arrays; launched with MLXMPI_CUDART_PATH at the CUDA test double (or on a machine with a GPU).

@@ -91,7 +91,7 @@ internal static class NativeLibraryResolver
             }
         }
         var wanted = string.Join(" or ", flavors.Select(MpiFlavorDetection.FileNameOf).Distinct());
-        var why = detected is { } d ? $" (the shim for {MpiFlavorDetection.Describe(d.Flavor)}, chosen because {d.Reason}; {MpiFlavorDetection.OverrideVariable}=openmpi|mpich overrides)" : "";
+        var why = detected is { } d ? $" (the shim for {MpiFlavorDetection.Describe(d.Flavor)}, chosen because {d.Reason})" : "";
         var detail = failures.Count == 0
             ? $"{wanted}{why} was not found (looked in: {string.Join(", ", candidates)})"
             : string.Join("; ", failures) + why;

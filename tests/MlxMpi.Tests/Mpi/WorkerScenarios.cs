@@ -65,7 +65,7 @@ public static class WorkerScenarios
     public static IReadOnlyList<string> Faults { get; } = ["fault_sigkill", "fault_unhandled_thread", "fault_exit_early"];
 
     /// <summary>A rank that skips a gather, caught by the collective timeout; one launch each (TimeoutTests).</summary>
-    public static IReadOnlyList<string> Timeouts { get; } = ["timeout_skip_env", "timeout_skip_property"];
+    public static IReadOnlyList<string> Timeouts { get; } = ["timeout_skip_env", "timeout_skip_property", "timeout_late_rank"];
 
     /// <summary>The soak, launched on its own at 4 ranks (SoakTests, scripts/soak.sh).</summary>
     public static IReadOnlyList<string> Soak { get; } = ["soak"];
