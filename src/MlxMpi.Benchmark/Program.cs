@@ -10,20 +10,26 @@ using MlxMpi;
 using MlxMpi.Benchmark;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-var world = Distributed.Init(strict: true);
-var (rank, ranks) = BenchNative.Open();
+// The options first, before MPI: --help and a typo must work anywhere, also outside mpiexec. Every rank parses the
+// same arguments, so every rank ends alike (and prints alike: the ranks are not known yet).
 Options options;
 try
 {
     options = Options.Parse(args);
 }
+catch (HelpRequestedException)
+{
+    Console.WriteLine(Options.Usage);
+    return 0;
+}
 catch (ArgumentException e)
 {
-    if (rank == 0)
-        Console.Error.WriteLine(e.Message);
-    BenchNative.Close();
+    Console.Error.WriteLine($"MlxMpi.Benchmark: {e.Message}");
+    Console.Error.WriteLine(Options.Usage);
     return 2;
 }
+var world = Distributed.Init(strict: true);
+var (rank, ranks) = BenchNative.Open();
 
 var lead = rank == 0;
 var clock = Stopwatch.StartNew();
