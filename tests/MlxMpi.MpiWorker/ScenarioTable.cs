@@ -73,6 +73,8 @@ internal static class ScenarioTable
         new("singleton", Singleton.Run, NeedsWorld: false),
         // Run standalone with MLXMPI_NATIVE_PATH or the library path set so the shim cannot load.
         new("shim_unavailable", ShimUnavailable.Run, NeedsWorld: false),
+        // Launched where Init must throw on every task (LaunchRefusalTests), under mpiexec or as plain processes.
+        new("init_refused", InitRefused.Run, NeedsWorld: false),
     ];
 
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);

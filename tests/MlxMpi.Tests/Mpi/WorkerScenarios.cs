@@ -75,4 +75,7 @@ public static class WorkerScenarios
 
     /// <summary>Standalone, with an environment in which the shim cannot load (see NativeResolutionTests).</summary>
     public static IReadOnlyList<string> ShimUnavailable { get; } = ["shim_unavailable"];
+
+    /// <summary>Where Init must throw on every task (LaunchRefusalTests, BadSettingTests).</summary>
+    public static IReadOnlyList<string> InitRefused { get; } = ["init_refused"];
 }
