@@ -118,6 +118,6 @@ internal static unsafe class CollectiveWatchdog
         return text.ToString();
     }
 
-    private static string WorldRank() =>
-        Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? Environment.GetEnvironmentVariable("PMI_RANK") ?? "unknown";
+    // MPI's own answer (MPI_Comm_rank of the world at Init), not a launcher variable that only some launchers set.
+    private static string WorldRank() => MpiRuntime.WorldRank.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
