@@ -75,6 +75,8 @@ internal static class ScenarioTable
         new("shim_unavailable", ShimUnavailable.Run, NeedsWorld: false),
         // Launched where Init must throw on every task (LaunchRefusalTests), under mpiexec or as plain processes.
         new("init_refused", InitRefused.Run, NeedsWorld: false),
+        // Under mpiexec, alone: the scenario initialises MPI itself, as a host program would (HostMpiTests).
+        new("host_initialised_mpi", HostInitialisedMpi.Run, NeedsWorld: false),
     ];
 
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);

@@ -78,4 +78,7 @@ public static class WorkerScenarios
 
     /// <summary>Where Init must throw on every task (LaunchRefusalTests, BadSettingTests).</summary>
     public static IReadOnlyList<string> InitRefused { get; } = ["init_refused"];
+
+    /// <summary>Under mpiexec, alone: MPI initialised by the host's own binding first (HostMpiTests).</summary>
+    public static IReadOnlyList<string> HostInitialised { get; } = ["host_initialised_mpi"];
 }
