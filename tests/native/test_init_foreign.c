@@ -15,17 +15,6 @@ static void count_error(MPI_Comm* comm, int* code, ...) {
     (void)code;
 }
 
-/* 1 when comm's handler is expected (the handle MPI_Comm_get_errhandler returns is freed). */
-static int errhandler_is(MPI_Comm comm, MPI_Errhandler expected) {
-    MPI_Errhandler handler = MPI_ERRHANDLER_NULL;
-    if (MPI_Comm_get_errhandler(comm, &handler) != MPI_SUCCESS) {
-        return 0;
-    }
-    int same = handler == expected;
-    MPI_Errhandler_free(&handler);
-    return same;
-}
-
 int main(int argc, char** argv) {
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         printf("FAIL MPI_Init\n");
@@ -64,12 +53,12 @@ int main(int argc, char** argv) {
     mlxmpi_comm* kept = NULL;
     CHECK_STATUS(mlxmpi_comm_world(&world), MLXMPI_STATUS_OK);
     CHECK_STATUS(mlxmpi_comm_world(&kept), MLXMPI_STATUS_OK);
-    CHECK(errhandler_is(MPI_COMM_WORLD, host_handler),
+    CHECK(test_errhandler_is(MPI_COMM_WORLD, host_handler),
           "the application's MPI_COMM_WORLD lost its error handler");
-    CHECK(errhandler_is(MPI_COMM_SELF, MPI_ERRORS_ARE_FATAL),
+    CHECK(test_errhandler_is(MPI_COMM_SELF, MPI_ERRORS_ARE_FATAL),
           "the application's MPI_COMM_SELF lost MPI_ERRORS_ARE_FATAL");
     if (world != NULL) {
-        CHECK(errhandler_is(world->comm, MPI_ERRORS_RETURN),
+        CHECK(test_errhandler_is(world->comm, MPI_ERRORS_RETURN),
               "the shim's duplicate of MPI_COMM_WORLD lacks MPI_ERRORS_RETURN");
     }
 
