@@ -19,13 +19,12 @@ try
 }
 catch (HelpRequestedException)
 {
-    Console.WriteLine(Options.Usage);
+    WriteAtOnce(1, Options.Usage + "\n");
     return 0;
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"MlxMpi.Benchmark: {e.Message}");
-    Console.Error.WriteLine(Options.Usage);
+    WriteAtOnce(2, $"MlxMpi.Benchmark: {e.Message}\n{Options.Usage}\n");
     return 2;
 }
 var world = Distributed.Init(strict: true);
@@ -148,4 +147,12 @@ void Progress(string what)
 {
     if (lead)
         Console.Error.Write($"\r[{ranks} ranks] {what}, {clock.Elapsed.TotalSeconds:F0} s".PadRight(100));
+}
+
+// One write() on the file descriptor: under mpiexec every rank prints the text, and Console would split it into
+// several writes that mpiexec interleaves with the other ranks' (and, on Open MPI's pty, prefix with ESC[?1h ESC=).
+static void WriteAtOnce(int descriptor, string text)
+{
+    using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+    stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
 }
