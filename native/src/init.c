@@ -165,16 +165,22 @@ MLXMPI_EXPORT int32_t mlxmpi_init(int32_t requested_thread_level, mlxmpi_init_in
         }
     }
 
-    /* Our own communicators get MPI_ERRORS_RETURN explicitly; these two cover errors that MPI
-       raises on no communicator of ours: MPI-3 reports them on MPI_COMM_WORLD (an invalid
-       communicator, for one), MPI-4 on MPI_COMM_SELF (datatype construction, for one). */
-    rc = MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-    if (rc != MPI_SUCCESS) {
-        return mlxmpi_internal_mpi_error("MPI_Comm_set_errhandler(MPI_COMM_WORLD)", rc);
-    }
-    rc = MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
-    if (rc != MPI_SUCCESS) {
-        return mlxmpi_internal_mpi_error("MPI_Comm_set_errhandler(MPI_COMM_SELF)", rc);
+    /* Our own communicators get MPI_ERRORS_RETURN explicitly (comm.c). MPI_COMM_WORLD and
+       MPI_COMM_SELF carry errors that MPI raises on no communicator of ours: MPI-3 reports them
+       on MPI_COMM_WORLD (an invalid communicator, for one), MPI-4 on MPI_COMM_SELF (datatype
+       construction, for one). Those two belong to whoever initialised MPI: when that was us,
+       nobody else has chosen their handlers and errors should come back as status codes; when
+       it was the application (another binding, the host program), its handlers stay as it set
+       them (its MPI_ERRORS_ARE_FATAL may be deliberate). */
+    if (initialized_here) {
+        rc = MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+        if (rc != MPI_SUCCESS) {
+            return mlxmpi_internal_mpi_error("MPI_Comm_set_errhandler(MPI_COMM_WORLD)", rc);
+        }
+        rc = MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+        if (rc != MPI_SUCCESS) {
+            return mlxmpi_internal_mpi_error("MPI_Comm_set_errhandler(MPI_COMM_SELF)", rc);
+        }
     }
 
     int version = 0;

@@ -2,7 +2,8 @@ using System.Globalization;
 
 namespace MlxMpi.Benchmark;
 
-/// <summary>The benchmark's command line. Every rank parses the same arguments, so every rank plans the same work.</summary>
+/// <summary>The benchmark's command line. Every rank parses the same arguments, so every rank plans the same work.
+/// Parsed before MPI is touched: --help and a bad option need no launcher.</summary>
 internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasurement, int MaxIterations, string? OutputDirectory,
                                long[] OverlapSizes)
 {
@@ -39,7 +40,7 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
         string? output = null;
         for (var i = 0; i < args.Length; i++)
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
                 case "--out": output = Value(); break;
@@ -49,11 +50,11 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
                     overlapSizes = list == "none" ? [] : list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseBytes).ToArray();
                     break;
                 case "--max-size": maxSize = ParseBytes(Value()); break;
-                case "--repeats": repeats = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--seconds": seconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--max-iterations": maxIterations = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "-h" or "--help": throw new ArgumentException(Usage);
-                default: throw new ArgumentException($"unknown argument {args[i]}\n{Usage}");
+                case "--repeats": repeats = Int(args[i], Value()); break;
+                case "--seconds": seconds = Seconds(args[i], Value()); break;
+                case "--max-iterations": maxIterations = Int(args[i], Value()); break;
+                case "-h" or "--help": throw new HelpRequestedException();
+                default: throw new ArgumentException($"unknown argument {args[i]}");
             }
         }
         if (maxSize is { } max)
@@ -76,10 +77,22 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
     internal static long ParseBytes(string text)
     {
         text = text.Trim();
-        var scale = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L };
+        var scale = text.Length == 0 ? 1L : char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L };
         var digits = scale == 1 ? text : text[..^1];
-        return long.Parse(digits, CultureInfo.InvariantCulture) * scale;
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count > long.MaxValue / scale)
+            throw new ArgumentException($"\"{text}\" is not a byte count (a whole number, optionally with a K, M or G suffix)");
+        return count * scale;
     }
+
+    private static int Int(string option, string text) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"{option} \"{text}\" is not a whole number");
+
+    private static double Seconds(string option, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+            ? value
+            : throw new ArgumentException($"{option} \"{text}\" is not a number of seconds");
 
     /// <summary>"8 B", "64 KiB", "16 MiB".</summary>
     internal static string FormatBytes(long bytes) => bytes switch
@@ -89,3 +102,6 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
         _ => $"{bytes} B",
     };
 }
+
+/// <summary>--help or -h: print the usage and exit 0.</summary>
+internal sealed class HelpRequestedException() : Exception("help requested");

@@ -10,20 +10,25 @@ using MlxMpi;
 using MlxMpi.Benchmark;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-var world = Distributed.Init(strict: true);
-var (rank, ranks) = BenchNative.Open();
+// The options first, before MPI: --help and a typo must work anywhere, also outside mpiexec. Every rank parses the
+// same arguments, so every rank ends alike (and prints alike: the ranks are not known yet).
 Options options;
 try
 {
     options = Options.Parse(args);
 }
+catch (HelpRequestedException)
+{
+    WriteAtOnce(1, Options.Usage + "\n");
+    return 0;
+}
 catch (ArgumentException e)
 {
-    if (rank == 0)
-        Console.Error.WriteLine(e.Message);
-    BenchNative.Close();
+    WriteAtOnce(2, $"MlxMpi.Benchmark: {e.Message}\n{Options.Usage}\n");
     return 2;
 }
+var world = Distributed.Init(strict: true);
+var (rank, ranks) = BenchNative.Open();
 
 var lead = rank == 0;
 var clock = Stopwatch.StartNew();
@@ -142,4 +147,12 @@ void Progress(string what)
 {
     if (lead)
         Console.Error.Write($"\r[{ranks} ranks] {what}, {clock.Elapsed.TotalSeconds:F0} s".PadRight(100));
+}
+
+// One write() on the file descriptor: under mpiexec every rank prints the text, and Console would split it into
+// several writes that mpiexec interleaves with the other ranks' (and, on Open MPI's pty, prefix with ESC[?1h ESC=).
+static void WriteAtOnce(int descriptor, string text)
+{
+    using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+    stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
 }

@@ -107,6 +107,13 @@ void PrintInRankOrder(string text)
     if (rank != 0)
         return;
     var everything = all.ToArray<byte>();
+    using var stdout = StandardOutput();
     for (var r = 0; r < world.Size; r++)
-        Console.Write(Encoding.UTF8.GetString(everything, r * longest, longest).TrimEnd('\0'));
+        stdout.Write(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(everything, r * longest, longest).TrimEnd('\0')));
 }
+
+// File descriptor 1 itself, not System.Console: Open MPI's mpiexec gives each rank a pseudo-terminal for stdout, and
+// the first write through any Console stream then initialises "the terminal", which for TERM=xterm and the like
+// writes the keypad-transmit sequence ESC[?1h ESC= in front of the program's first line.
+static FileStream StandardOutput() =>
+    new(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);

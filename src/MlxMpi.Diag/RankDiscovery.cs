@@ -32,8 +32,8 @@ internal static class RankDiscovery
         try
         {
             var environment = await DiagnosticsPort.CallAsync(pid, client => client.GetProcessEnvironment(), AnswerTimeout).ConfigureAwait(false);
-            return new RankProcess(pid, LauncherEnvironment.Rank(environment), LauncherEnvironment.Size(environment),
-                                   LauncherEnvironment.Job(environment, ProcFs.ParentPid(pid)), hasMlxMpi, commandLine, null);
+            var launcher = LauncherEnvironment.Of(environment);
+            return new RankProcess(pid, launcher.Rank, launcher.Size, launcher.Job(ProcFs.ParentPid(pid)), hasMlxMpi, commandLine, null);
         }
         catch (Exception e) when (DiagnosticsPort.IsFailure(e))
         {

@@ -1,6 +1,7 @@
 using MlxMpi.Collectives;
 using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
+using MlxMpi.Runtime;
 
 namespace MlxMpi;
 
@@ -55,12 +56,21 @@ public static partial class Distributed
         {
             if (world is { IsSingleton: false } || (world is not null && !strict))
                 return world;
-            var reason = WhyMpiCannotStart();
+            MlxMpiSettings.Validate();
+            var launcher = LauncherEnvironment.Current();
+            var reason = WhyMpiCannotStart(launcher);
+            if (LaunchCheck.BeforeStart(launcher, reason) is { } refused)
+                throw refused;
             if (reason is null)
             {
                 lock (MpiRuntime.CallLock)
                 {
                     var comm = MpiRuntime.StartAndCreateWorld(MpiRuntime.ResolveThreadLevel(RequestedThreadLevel));
+                    if (LaunchCheck.AfterStart(launcher, MpiRuntime.WorldSize, NativeLibraryResolver.LoadedFlavor) is { } alone)
+                    {
+                        comm.Dispose();
+                        throw alone;
+                    }
                     // Created now, not at the first collective, so diagnostics tools see this rank from the start.
                     _ = MlxMpiEventSource.Log;
                     if (CollectiveTimeout == Timeout.InfiniteTimeSpan)
@@ -145,12 +155,12 @@ public static partial class Distributed
                                                 CancellationToken cancellationToken = default) =>
         CollectiveEntry.RunAsync(group ?? Init(), x, stream, input => new AllGatherCall(input, null, stream, into: false), cancellationToken);
 
-    private static string? WhyMpiCannotStart()
+    private static string? WhyMpiCannotStart(LauncherEnvironment launcher)
     {
         if (!NativeLibraryResolver.TryLoad(out var error))
             return error;
-        if (!LauncherEnvironment.IsLaunched() && !MpiRuntime.IsInitialized)
-            return $"this process was not started by an MPI launcher ({LauncherEnvironment.Describe()})";
+        if (!launcher.StartsMpi && !MpiRuntime.IsInitialized)
+            return $"this process was not started by an MPI launcher ({launcher.Describe()})";
         return null;
     }
 }

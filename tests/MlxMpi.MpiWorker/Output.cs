@@ -12,7 +12,9 @@ internal static class Output
     // mpiexec merges the ranks' pipes; one write() of a short line is atomic on a pipe (under PIPE_BUF),
     // so lines of different ranks never interleave. Console.Out may split a long line into several writes.
     private const int MaxLineBytes = 3500;
-    private static readonly System.IO.Stream Stdout = Console.OpenStandardOutput();
+    // Not Console.OpenStandardOutput(): under Open MPI's pseudo-terminal its first write would put ESC[?1h ESC= in
+    // front of the first line for a TERM like xterm (see MlxMpi's RawStandardStreams).
+    private static readonly System.IO.Stream Stdout = MlxMpi.Interop.RawStandardStreams.OpenOutput();
     private static readonly object Gate = new();
 
     public static void Result(int rank, string scenario, string? failure) =>

@@ -19,7 +19,7 @@ internal static class Runner
         }
 
         var scenarios = options.Scenarios.Select(name => (name, scenario: ScenarioTable.Find(name))).ToList();
-        var rank = LauncherVariables.WorldRank ?? 0;
+        var rank = MlxMpi.Runtime.LauncherEnvironment.Current().Rank ?? 0;
 
         // Standalone scenarios (singleton) test Init themselves, outside any launcher.
         Group? world = null;

@@ -33,6 +33,10 @@ internal enum Suite
     MultiNode,
     /// <summary>How a job ends with work still queued, one launch each.</summary>
     Shutdown,
+    /// <summary>Launches that Init must refuse (no silent world of one), one launch each.</summary>
+    InitRefused,
+    /// <summary>A host that initialised MPI itself before Distributed.Init.</summary>
+    HostInitialised,
 }
 
 /// <summary>Marks a static `void Run(ScenarioContext)` method as the scenario <paramref name="name"/> of <paramref name="suite"/>.</summary>

@@ -14,7 +14,8 @@ internal sealed class ScenarioContext(Group? world, ulong seed, string name)
 
     public Group World => world ?? throw new InvalidOperationException($"{name} needs the world group");
 
-    public int Rank => world?.Rank ?? 0;
+    /// <summary>The world rank, or without a world (standalone scenarios) the launcher's rank, if any.</summary>
+    public int Rank => world?.Rank ?? MlxMpi.Runtime.LauncherEnvironment.Current().Rank ?? 0;
 
     /// <summary>A seed for one piece of data, the same on every rank for the same tags. Tags usually include the
     /// world rank whose input it is, so every rank can regenerate every other rank's input.</summary>

@@ -7,16 +7,6 @@
 #include "internal.h"
 #include "test_support.h"
 
-static int errhandler_is_return(MPI_Comm comm) {
-    MPI_Errhandler handler = MPI_ERRHANDLER_NULL;
-    if (MPI_Comm_get_errhandler(comm, &handler) != MPI_SUCCESS) {
-        return 0;
-    }
-    int is_return = handler == MPI_ERRORS_RETURN;
-    MPI_Errhandler_free(&handler);
-    return is_return;
-}
-
 /* Gathers every member's world rank over comm and compares with expected_members, which
    lists them in the order the new ranks should have. */
 static void check_members(mlxmpi_comm* comm, int32_t world_rank, const int32_t* expected_members,
@@ -71,8 +61,10 @@ int main(void) {
     CHECK(comparison == MPI_CONGRUENT, "world handle compares %d to MPI_COMM_WORLD, expected "
                                        "MPI_CONGRUENT (%d)",
           comparison, MPI_CONGRUENT);
-    CHECK(errhandler_is_return(world->comm), "world handle lacks MPI_ERRORS_RETURN");
-    CHECK(errhandler_is_return(MPI_COMM_WORLD), "MPI_COMM_WORLD lacks MPI_ERRORS_RETURN");
+    CHECK(test_errhandler_is(world->comm, MPI_ERRORS_RETURN),
+          "world handle lacks MPI_ERRORS_RETURN");
+    CHECK(test_errhandler_is(MPI_COMM_WORLD, MPI_ERRORS_RETURN),
+          "MPI_COMM_WORLD lacks MPI_ERRORS_RETURN");
     CHECK_STATUS(mlxmpi_barrier(world), MLXMPI_STATUS_OK);
 
     int32_t* expected = malloc(sizeof *expected * (size_t)size);
@@ -93,7 +85,8 @@ int main(void) {
         CHECK_STATUS(mlxmpi_comm_rank(parity, &sub_rank), MLXMPI_STATUS_OK);
         CHECK(sub_rank == rank / 2, "parity rank %d, expected %d", (int)sub_rank, (int)(rank / 2));
         check_members(parity, rank, expected, n, "parity split");
-        CHECK(errhandler_is_return(parity->comm), "parity split lacks MPI_ERRORS_RETURN");
+        CHECK(test_errhandler_is(parity->comm, MPI_ERRORS_RETURN),
+              "parity split lacks MPI_ERRORS_RETURN");
 
         /* Splitting a split, keys negative and reversed: the shim passes keys through. */
         mlxmpi_comm* reversed_parity = NULL;
@@ -152,7 +145,8 @@ int main(void) {
     mlxmpi_comm* child = NULL;
     if (CHECK_STATUS(mlxmpi_comm_split(world, 0, rank, &child), MLXMPI_STATUS_OK) ==
         MLXMPI_STATUS_OK) {
-        CHECK(errhandler_is_return(child->comm), "split of a fatal-handler parent lacks "
+        CHECK(test_errhandler_is(child->comm, MPI_ERRORS_RETURN),
+              "split of a fatal-handler parent lacks "
                                                  "MPI_ERRORS_RETURN");
     }
     MPI_Comm_set_errhandler(world->comm, MPI_ERRORS_RETURN);

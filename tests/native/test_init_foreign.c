@@ -1,12 +1,19 @@
 /*
  * test_init_foreign.c: the application initialises MPI itself (as a job using another binding
  * would); mlxmpi_init must only report, mlxmpi_finalize must leave MPI alone, and once the
- * application finalizes MPI the shim must notice and refuse to call into it.
+ * application finalizes MPI the shim must notice and refuse to call into it. The application's
+ * MPI_COMM_WORLD and MPI_COMM_SELF keep the error handlers it gave them; only the shim's own
+ * duplicates get MPI_ERRORS_RETURN.
  */
 #include <string.h>
 
 #include "internal.h"
 #include "test_support.h"
+
+static void count_error(MPI_Comm* comm, int* code, ...) {
+    (void)comm;
+    (void)code;
+}
 
 int main(int argc, char** argv) {
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
@@ -19,6 +26,12 @@ int main(int argc, char** argv) {
     MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);
     test_set_rank(mpi_rank);
     CHECK(mlxmpi_is_initialized() == 1, "MPI_Init was not noticed");
+    /* The application's own choice on MPI_COMM_WORLD; MPI_COMM_SELF keeps MPI's default. */
+    MPI_Errhandler host_handler = MPI_ERRHANDLER_NULL;
+    CHECK(MPI_Comm_create_errhandler(count_error, &host_handler) == MPI_SUCCESS,
+          "MPI_Comm_create_errhandler failed");
+    CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, host_handler) == MPI_SUCCESS,
+          "MPI_Comm_set_errhandler(MPI_COMM_WORLD) failed");
 
     mlxmpi_init_info info;
     memset(&info, 0x7F, sizeof info);
@@ -40,6 +53,14 @@ int main(int argc, char** argv) {
     mlxmpi_comm* kept = NULL;
     CHECK_STATUS(mlxmpi_comm_world(&world), MLXMPI_STATUS_OK);
     CHECK_STATUS(mlxmpi_comm_world(&kept), MLXMPI_STATUS_OK);
+    CHECK(test_errhandler_is(MPI_COMM_WORLD, host_handler),
+          "the application's MPI_COMM_WORLD lost its error handler");
+    CHECK(test_errhandler_is(MPI_COMM_SELF, MPI_ERRORS_ARE_FATAL),
+          "the application's MPI_COMM_SELF lost MPI_ERRORS_ARE_FATAL");
+    if (world != NULL) {
+        CHECK(test_errhandler_is(world->comm, MPI_ERRORS_RETURN),
+              "the shim's duplicate of MPI_COMM_WORLD lacks MPI_ERRORS_RETURN");
+    }
 
     /* Not ours to finalize. */
     CHECK_STATUS(mlxmpi_finalize(), MLXMPI_STATUS_OK);
@@ -61,6 +82,9 @@ int main(int argc, char** argv) {
         }
     }
     CHECK(MPI_Barrier(MPI_COMM_WORLD) == MPI_SUCCESS, "the application's MPI_Barrier failed");
+    CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL) == MPI_SUCCESS,
+          "restoring MPI_COMM_WORLD's handler failed");
+    MPI_Errhandler_free(&host_handler);
     CHECK_STATUS(mlxmpi_comm_free(world), MLXMPI_STATUS_OK);
 
     if (MPI_Finalize() != MPI_SUCCESS) {

@@ -22,16 +22,6 @@ static int32_t to_shim_level(int level) {
     return MLXMPI_THREAD_SINGLE;
 }
 
-static int errhandler_is_return(MPI_Comm comm) {
-    MPI_Errhandler handler = MPI_ERRHANDLER_NULL;
-    if (MPI_Comm_get_errhandler(comm, &handler) != MPI_SUCCESS) {
-        return 0;
-    }
-    int is_return = handler == MPI_ERRORS_RETURN;
-    MPI_Errhandler_free(&handler);
-    return is_return;
-}
-
 int main(int argc, char** argv) {
     int32_t requested = argc > 1 ? (int32_t)atoi(argv[1]) : MLXMPI_THREAD_SINGLE;
 
@@ -78,8 +68,10 @@ int main(int argc, char** argv) {
           "MPI version %d.%d, MPI_Get_version says %d.%d", (int)info.mpi_version,
           (int)info.mpi_subversion, version_major, version_minor);
     CHECK(mlxmpi_is_initialized() == 1, "not initialised after mlxmpi_init");
-    CHECK(errhandler_is_return(MPI_COMM_WORLD), "MPI_COMM_WORLD lacks MPI_ERRORS_RETURN");
-    CHECK(errhandler_is_return(MPI_COMM_SELF), "MPI_COMM_SELF lacks MPI_ERRORS_RETURN");
+    CHECK(test_errhandler_is(MPI_COMM_WORLD, MPI_ERRORS_RETURN),
+          "MPI_COMM_WORLD lacks MPI_ERRORS_RETURN");
+    CHECK(test_errhandler_is(MPI_COMM_SELF, MPI_ERRORS_RETURN),
+          "MPI_COMM_SELF lacks MPI_ERRORS_RETURN");
 
     /* A second init only reports: it did not initialise anything this time. */
     mlxmpi_init_info again;

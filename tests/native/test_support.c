@@ -163,3 +163,13 @@ int test_finish(const char* test_name) {
     fflush(stdout);
     return g_failures == 0 ? 0 : 1;
 }
+
+int test_errhandler_is(MPI_Comm comm, MPI_Errhandler expected) {
+    MPI_Errhandler handler = MPI_ERRHANDLER_NULL;
+    if (MPI_Comm_get_errhandler(comm, &handler) != MPI_SUCCESS) {
+        return 0;
+    }
+    int same = handler == expected;
+    MPI_Errhandler_free(&handler);
+    return same;
+}

@@ -53,6 +53,10 @@ int32_t test_check_status(int32_t status, int32_t expected, const char* call, co
         }                                                                                       \
     } while (0)
 
+/* 1 when comm's error handler is `expected` (the reference MPI_Comm_get_errhandler returns is
+   freed), 0 otherwise or when the query fails. */
+int test_errhandler_is(MPI_Comm comm, MPI_Errhandler expected);
+
 /* The start the multi-rank tests share: mlxmpi_init at MPI_THREAD_SINGLE, the world
    communicator, this rank and the size (reports are prefixed with the rank from then on).
    Returns 1; on failure reports it and returns 0, and main should return test_finish(). */

@@ -16,7 +16,7 @@ namespace MlxMpi;
 /// </remarks>
 internal static unsafe class BufferCache
 {
-    internal const string LimitVariable = "MLXMPI_BUFFER_CACHE_BYTES";
+    internal const string LimitVariable = Runtime.MlxMpiSettings.BufferCacheBytesVariable;
     private const int ClassesPerOctave = 4;
     private const int SmallestClassBytes = NativeBuffer.Alignment;
     private const int MaxCachedPerClass = 64;
@@ -28,7 +28,8 @@ internal static unsafe class BufferCache
     private static readonly int[] FreeCount = new int[64 * ClassesPerOctave];
     private static long cachedBytes;
 
-    internal static long Limit { get; set; } = ReadLimit();
+    // A bad MLXMPI_BUFFER_CACHE_BYTES is reported by Distributed.Init; a type initializer must not throw.
+    internal static long Limit { get; set; } = Runtime.MlxMpiSettings.InitialBufferCacheBytes();
 
     internal static long CachedBytes
     {
@@ -139,11 +140,5 @@ internal static unsafe class BufferCache
         var octave = (sizeClass - 1) / ClassesPerOctave + 6;
         var quarter = (sizeClass - 1) % ClassesPerOctave;
         return (1L << octave) + (quarter + 1) * (1L << (octave - 2));
-    }
-
-    private static long ReadLimit()
-    {
-        var text = Environment.GetEnvironmentVariable(LimitVariable);
-        return long.TryParse(text, out var limit) && limit >= 0 ? limit : 1L << 30;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using MlxMpi.Interop;
+using MlxMpi.Runtime;
 
 namespace MlxMpi.Diagnostics;
 
@@ -11,13 +12,14 @@ namespace MlxMpi.Diagnostics;
 /// </summary>
 internal static unsafe class CollectiveWatchdog
 {
-    internal const string TimeoutVariable = "MLXMPI_TIMEOUT";
+    internal const string TimeoutVariable = MlxMpiSettings.TimeoutVariable;
     internal const int AbortExitCode = 124; // as timeout(1)
 
     private static readonly object Gate = new();
     private static Timer? timer;
     private static TimeSpan timeout = System.Threading.Timeout.InfiniteTimeSpan;
     private static int fired;
+    private static int aborting;
 
     internal static TimeSpan Timeout
     {
@@ -48,13 +50,8 @@ internal static unsafe class CollectiveWatchdog
     /// <summary>Applies MLXMPI_TIMEOUT (seconds), if set; called when the world is initialised.</summary>
     internal static void ApplyEnvironment()
     {
-        var text = Environment.GetEnvironmentVariable(TimeoutVariable);
-        if (string.IsNullOrWhiteSpace(text))
-            return;
-        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
-            || !(seconds > 0) || double.IsInfinity(seconds))
-            throw new DistributedException($"{TimeoutVariable}={text} is not a positive number of seconds");
-        Timeout = TimeSpan.FromSeconds(seconds);
+        if (MlxMpiSettings.Timeout(Environment.GetEnvironmentVariable) is { } limit)
+            Timeout = limit;
     }
 
     private static void Check()
@@ -65,16 +62,41 @@ internal static unsafe class CollectiveWatchdog
         var elapsed = FlightRecorder.ElapsedOf(record, Stopwatch.GetTimestamp());
         if (elapsed <= limit || Interlocked.Exchange(ref fired, 1) != 0)
             return;
-        // One write: reports of several ranks share mpiexec's stderr and must not interleave mid-line.
+        // From here the job ends non-zero, even if the late collective completes during the pause below and the
+        // program returns from Main: the process-exit path asks EndJobIfFired before it would finalize.
+        Environment.ExitCode = AbortExitCode;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => EndJobIfFired();
+        // One write: reports of several ranks share mpiexec's stderr and must not interleave mid-line. Written to
+        // the file descriptor itself: Console's streams would first initialise the terminal (see RawStandardStreams).
         var bytes = Encoding.UTF8.GetBytes(Report(record, elapsed, limit));
-        using (var stderr = Console.OpenStandardError())
+        using (var stderr = RawStandardStreams.OpenError())
             stderr.Write(bytes, 0, bytes.Length);
         // MPICH's launcher drops what an aborting process wrote last unless it had time to forward it.
         Thread.Sleep(500);
+        EndJob();
+    }
+
+    /// <summary>Once the watchdog has fired, ends the job with MPI_Abort and does not return; otherwise returns false.
+    /// Called at process exit, where the collective that timed out may have completed after all.</summary>
+    internal static bool EndJobIfFired()
+    {
+        if (Volatile.Read(ref fired) == 0)
+            return false;
+        EndJob();
+        return true;
+    }
+
+    private static void EndJob()
+    {
+        // The first caller aborts; any other (the process-exit path, the watchdog's own thread) waits to be ended.
+        if (Interlocked.Exchange(ref aborting, 1) != 0)
+            Thread.Sleep(System.Threading.Timeout.Infinite);
         // The MPI lock is held by the hung collective, so this call does not take it: MPI_Abort is the one call
         // meant to be made while the process is otherwise stuck.
         NativeMethods.mlxmpi_abort(null, AbortExitCode);
-        Environment.Exit(AbortExitCode); // only reached if MPI_Abort itself failed
+        // Only reached if MPI_Abort itself failed (MPI already finalized by other code). Environment.Exit could wait
+        // for the process-exit handlers that are waiting here; FailFast ends the process non-zero at once.
+        Environment.FailFast($"MlxMpi watchdog: MPI_Abort failed; ending this rank (exit code {AbortExitCode} intended)");
     }
 
     internal static string Report(CollectiveRecord record, TimeSpan elapsed, TimeSpan limit)
@@ -96,6 +118,6 @@ internal static unsafe class CollectiveWatchdog
         return text.ToString();
     }
 
-    private static string WorldRank() =>
-        Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? Environment.GetEnvironmentVariable("PMI_RANK") ?? "unknown";
+    // MPI's own answer (MPI_Comm_rank of the world at Init), not a launcher variable that only some launchers set.
+    private static string WorldRank() => MpiRuntime.WorldRank.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

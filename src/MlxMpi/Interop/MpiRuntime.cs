@@ -11,8 +11,6 @@ internal static unsafe class MpiRuntime
     /// <summary>Held around every MPI call MlxMpi makes, so any thread level from SINGLE up is respected.</summary>
     internal static readonly Lock CallLock = new(); // System.Threading.Lock: ~30% cheaper to take than a Monitor here
 
-    internal const string ThreadLevelVariable = "MLXMPI_THREAD_LEVEL";
-
     internal static MpiThreadLevel ProvidedThreadLevel { get; private set; }
 
     internal static bool InitializedByMlxMpi { get; private set; }
@@ -55,15 +53,8 @@ internal static unsafe class MpiRuntime
     }
 
     /// <summary>The level to request: MLXMPI_THREAD_LEVEL when set, else the configured one.</summary>
-    internal static MpiThreadLevel ResolveThreadLevel(MpiThreadLevel configured)
-    {
-        var text = Environment.GetEnvironmentVariable(ThreadLevelVariable);
-        if (string.IsNullOrWhiteSpace(text))
-            return configured;
-        return Enum.TryParse<MpiThreadLevel>(text.Trim(), ignoreCase: true, out var level) && Enum.IsDefined(level)
-            ? level
-            : throw new DistributedException($"{ThreadLevelVariable}={text} is not one of single, funneled, serialized, multiple");
-    }
+    internal static MpiThreadLevel ResolveThreadLevel(MpiThreadLevel configured) =>
+        Runtime.MlxMpiSettings.ThreadLevel(Environment.GetEnvironmentVariable) ?? configured;
 
     internal static string LibraryVersion()
     {
@@ -79,6 +70,9 @@ internal static unsafe class MpiRuntime
         // A rank leaving with an error (Environment.Exit(non-zero)) may leave the others inside a collective;
         // MPI_Finalize would then wait for them forever (Open MPI's finalize synchronises), so it ends the job instead,
         // as mpiexec would once it noticed. The lock is not taken: a collective on another thread may hold it for good.
+        // A watchdog that fired ends the job non-zero even when the late collective completed and Main returned 0.
+        if (Diagnostics.CollectiveWatchdog.EndJobIfFired())
+            return;
         if (Environment.ExitCode != 0)
         {
             NativeMethods.mlxmpi_abort(null, Environment.ExitCode);

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using MlxMpi.Runtime;
 
 namespace MlxMpi.Interop;
 
@@ -14,12 +15,15 @@ namespace MlxMpi.Interop;
 internal static class NativeLibraryResolver
 {
     internal const string LibraryName = "mlxmpi";
-    internal const string PathVariable = "MLXMPI_NATIVE_PATH";
+    internal const string PathVariable = MlxMpiSettings.NativePathVariable;
 
     private static readonly Lazy<(nint Handle, string? Error)> Loaded = new(LoadShim);
 
     /// <summary>The file the shim was loaded from, once it is loaded (for diagnostics).</summary>
     internal static string? LoadedPath { get; private set; }
+
+    /// <summary>The flavour of the shim that was loaded, once it is loaded.</summary>
+    internal static MpiFlavor? LoadedFlavor { get; private set; }
 
     // A library module initializer is the one place that runs before any P/Invoke of this assembly can, which is
     // exactly when the resolver must be in place.
@@ -68,6 +72,7 @@ internal static class NativeLibraryResolver
         var candidates = Candidates(flavors).ToList();
 
         var failures = new List<string>();
+        UcxSignalHandlers.LeaveToTheRuntime();
         foreach (var candidate in candidates)
         {
             if (!File.Exists(candidate))
@@ -76,6 +81,7 @@ internal static class NativeLibraryResolver
             {
                 var handle = NativeLibrary.Load(candidate);
                 LoadedPath = candidate;
+                LoadedFlavor = flavors.FirstOrDefault(f => Path.GetFileName(candidate) == MpiFlavorDetection.FileNameOf(f), flavors[0]);
                 return (handle, null);
             }
             catch (DllNotFoundException e)
@@ -85,7 +91,7 @@ internal static class NativeLibraryResolver
             }
         }
         var wanted = string.Join(" or ", flavors.Select(MpiFlavorDetection.FileNameOf).Distinct());
-        var why = detected is { } d ? $" (the shim for {Describe(d.Flavor)}, chosen because {d.Reason}; {MpiFlavorDetection.OverrideVariable}=openmpi|mpich overrides)" : "";
+        var why = detected is { } d ? $" (the shim for {MpiFlavorDetection.Describe(d.Flavor)}, chosen because {d.Reason})" : "";
         var detail = failures.Count == 0
             ? $"{wanted}{why} was not found (looked in: {string.Join(", ", candidates)})"
             : string.Join("; ", failures) + why;
@@ -94,16 +100,14 @@ internal static class NativeLibraryResolver
                    $"and make sure an MPI library is installed ({install}).");
     }
 
-    private static string Describe(MpiFlavor flavor) => flavor == MpiFlavor.Mpich ? "MPICH" : "Open MPI";
-
     private static IEnumerable<string> Candidates(IReadOnlyList<MpiFlavor> flavors)
     {
         var fileNames = flavors.Select(MpiFlavorDetection.FileNameOf).ToList();
 
         // An explicit path is the only place looked at: silently loading some other copy would hide a deployment
         // error. A file is taken as it is (the user chose it); a folder holds the shim of the detected flavour.
-        var overridePath = Environment.GetEnvironmentVariable(PathVariable);
-        if (!string.IsNullOrEmpty(overridePath))
+        var overridePath = MlxMpiSettings.NativePath(Environment.GetEnvironmentVariable);
+        if (overridePath is not null)
         {
             if (Directory.Exists(overridePath))
             {

@@ -11,7 +11,7 @@ internal static class InitTwice
         context.Expect(ReferenceEquals(Distributed.Init(strict: true), world), "a second Init(strict: true) returned a different Group");
         context.Expect(ReferenceEquals(Distributed.Init(backend: "mpi"), world), "Init(backend: \"mpi\") returned a different Group");
         context.Expect(Distributed.IsAvailable(), "IsAvailable() is false inside an MPI job");
-        context.ExpectEqual<int?>(world.Rank, LauncherVariables.WorldRank, "world Rank vs the launcher's rank variable");
-        context.ExpectEqual<int?>(world.Size, LauncherVariables.WorldSize, "world Size vs the launcher's size variable");
+        context.ExpectEqual<int?>(world.Rank, MlxMpi.Runtime.LauncherEnvironment.Current().Rank, "world Rank vs the launcher's rank variable");
+        context.ExpectEqual<int?>(world.Size, MlxMpi.Runtime.LauncherEnvironment.Current().Size, "world Size vs the launcher's size variable");
     }
 }

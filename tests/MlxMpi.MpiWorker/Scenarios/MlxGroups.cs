@@ -8,7 +8,7 @@ internal static class MlxGroups
         var world = context.World;
         context.ExpectEqual(world.Size, 8, "world Size (this suite is written for mpiexec -n 8)");
         context.Expect(world.Rank is >= 0 and < 8, $"world Rank {world.Rank} outside [0, 8)");
-        context.ExpectEqual<int?>(world.Rank, LauncherVariables.WorldRank, "world Rank vs the launcher's rank variable");
+        context.ExpectEqual<int?>(world.Rank, MlxMpi.Runtime.LauncherEnvironment.Current().Rank, "world Rank vs the launcher's rank variable");
 
         var again = Distributed.Init();
         context.ExpectEqual(again.Size, world.Size, "Size of a second Init()");

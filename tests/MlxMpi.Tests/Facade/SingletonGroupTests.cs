@@ -91,5 +91,5 @@ public sealed class SingletonGroupTests
         Assert.That(Distributed.AllGather(x, world), Is.SameAs(x));
     }
 
-    private static bool LauncherEnvironmentIsSet() => LauncherEnvironment.IsLaunched();
+    private static bool LauncherEnvironmentIsSet() => MlxMpi.Runtime.LauncherEnvironment.Current().StartsMpi;
 }

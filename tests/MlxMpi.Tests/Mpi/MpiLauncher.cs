@@ -10,7 +10,7 @@ namespace MlxMpi.Tests.Mpi;
 /// launcher. Every launch gets a fresh seed (or MLXMPI_TEST_SEED, to reproduce a failure), a timeout after
 /// which the whole process tree is killed, and its output captured for the assertions.
 /// </summary>
-public static class MpiLauncher
+public static partial class MpiLauncher
 {
     private const string WorkerName = "MlxMpi.MpiWorker";
 
@@ -191,7 +191,7 @@ public static class MpiLauncher
 
     private static void StripLauncherVariables(IDictionary<string, string?> environment)
     {
-        string[] prefixes = ["OMPI_", "PMI_", "PMIX_", "HYDRA_", "MPI_LOCAL"];
+        string[] prefixes = ["OMPI_", "PMI_", "PMIX_", "HYDRA_", "HYDI_", "MPI_LOCAL", "SLURM_"];
         foreach (var name in environment.Keys.Where(k => prefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
             environment.Remove(name);
     }

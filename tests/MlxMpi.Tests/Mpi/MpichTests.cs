@@ -44,13 +44,13 @@ public sealed class MpichTests
     }
 
     [Test]
-    public void MLXMPI_MPI_with_an_unknown_name_makes_Init_strict_say_so()
+    public void MLXMPI_MPI_with_an_unknown_name_makes_Init_say_so_even_outside_a_launcher()
     {
-        var run = MpiLauncher.RunStandalone(WorkerScenarios.ShimUnavailable, TimeSpan.FromSeconds(60),
+        // A typo is a configuration error, not "MPI unavailable": Init throws, strict or not, instead of a singleton.
+        var run = MpiLauncher.RunStandalone(WorkerScenarios.InitRefused, TimeSpan.FromSeconds(60),
             new Dictionary<string, string> { ["MLXMPI_MPI"] = "lam" });
-        TestContext.Out.WriteLine(run.Describe());
-        run.AssertScenarioPassed("shim_unavailable", ranks: 1);
-        Assert.That(run.Stdout, Does.Contain("MLXMPI_MPI=lam is not one of openmpi, mpich"));
+        var messages = LaunchRefusal.AssertEveryTaskRefused([run], 1);
+        LaunchRefusal.AssertMessages(messages, "MLXMPI_MPI=\"lam\" is not accepted: expected one of openmpi, mpich");
     }
 
     private static WorkerRun Launch(string mpiexec, string[] flags, string[] scenarios)

@@ -56,9 +56,16 @@ public static class WorkerScenarios
     /// <summary>Jobs that end with collectives still queued, one launch each (ShutdownTests).</summary>
     public static IReadOnlyList<string> Shutdown => Of("Shutdown");
 
+    /// <summary>Launches Init must refuse, one launch each (LaunchRefusalTests, BadSettingTests).</summary>
+    public static IReadOnlyList<string> InitRefused => Of("InitRefused");
+
+    /// <summary>A host program that initialised MPI itself before Distributed.Init (HostMpiTests).</summary>
+    public static IReadOnlyList<string> HostInitialised => Of("HostInitialised");
+
     /// <summary>Every suite's name, for the check that each listed scenario belongs to a launch.</summary>
     public static IReadOnlyList<string> Suites { get; } =
-        ["General", "MlxPort", "Standalone", "Gpu", "LargeCount", "Diag", "Faults", "Timeouts", "Soak", "MultiNode", "ShimUnavailable", "Shutdown"];
+        ["General", "MlxPort", "Standalone", "Gpu", "LargeCount", "Diag", "Faults", "Timeouts", "Soak", "MultiNode", "ShimUnavailable", "Shutdown",
+         "InitRefused", "HostInitialised"];
 
     public static IReadOnlyList<(string Name, string Suite)> All => [.. Catalog.Value.Select(s => (s.Name, s.Suite))];
 }
