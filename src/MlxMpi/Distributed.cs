@@ -1,6 +1,7 @@
 using MlxMpi.Collectives;
 using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi;
 
@@ -86,6 +87,7 @@ public static class Distributed
     /// <param name="x">The array this rank contributes; any layout (strided views are gathered by value).</param>
     /// <param name="group">The group; null means the world group from <see cref="Init"/>.</param>
     /// <param name="stream">Where the gather is ordered; null means the default stream of x's device.</param>
+    [MethodImpl(HotPath.Optimized)]
     public static MlxArray AllGather(MlxArray x, Group? group = null, Stream? stream = null) =>
         AllGatherOperation.Run(x, group ?? Init(), stream);
 
@@ -100,6 +102,7 @@ public static class Distributed
     /// wrong output on any rank throws ArgumentException there and CollectiveMismatchException on the others; no
     /// rank hangs and output is not written. For a group of one, x's values are copied into output.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static void AllGatherInto(MlxArray x, MlxArray output, Group? group = null, Stream? stream = null) =>
         AllGatherOperation.RunInto(x, output, group ?? Init(), stream);
 
@@ -128,6 +131,7 @@ public static class Distributed
     /// CollectiveMismatchException instead of waiting forever. Once the collective has started it cannot be
     /// cancelled (MPI collectives cannot be abandoned half-way) and the token is ignored.
     /// </param>
+    [MethodImpl(HotPath.Optimized)]
     public static Task<MlxArray> AllGatherAsync(MlxArray x, Group? group = null, Stream? stream = null,
                                                 CancellationToken cancellationToken = default) =>
         AllGatherOperation.RunAsync(x, group ?? Init(), stream, cancellationToken);

@@ -1,6 +1,7 @@
 using MlxMpi.Collectives;
 using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi;
 
@@ -52,9 +53,17 @@ public sealed unsafe class Group : IDisposable
 
     internal bool IsSingleton => comm is null;
 
-    internal CommHandle Comm => comm ?? throw new InvalidOperationException("the singleton group has no communicator");
+    internal CommHandle Comm
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => comm ?? throw new InvalidOperationException("the singleton group has no communicator");
+    }
 
-    internal HeaderExchange Header => header ?? throw new InvalidOperationException("the singleton group has no header phase");
+    internal HeaderExchange Header
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => header ?? throw new InvalidOperationException("the singleton group has no header phase");
+    }
 
     /// <summary>Numbers the collectives on this group; every rank counts alike, so the numbers reveal a desync.</summary>
     internal long NextSequence() => ++sequence;

@@ -1,5 +1,6 @@
 using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi.Collectives;
 
@@ -10,16 +11,18 @@ namespace MlxMpi.Collectives;
 internal static unsafe class AllGatherOperation
 {
     /// <summary>Gathers into a new array (or returns x itself for a group of one, as MLX does).</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static MlxArray Run(MlxArray x, Group group, Stream? stream)
     {
         group.ThrowIfDisposed();
         if (group.Size == 1)
             return GatherInput.Validate(x, stream) is { } failure ? throw failure : x;
         return CollectiveQueue.Run((x, group, stream),
-            static (s, announce) => Gather(s.x, null, s.group, s.stream, CollectiveOp.AllGather, announce)!);
+            [MethodImpl(HotPath.Optimized)] static (s, announce) => Gather(s.x, null, s.group, s.stream, CollectiveOp.AllGather, announce)!);
     }
 
     /// <summary>Gathers into the caller's <paramref name="output"/>, which must have the result's shape and dtype.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static void RunInto(MlxArray x, MlxArray output, Group group, Stream? stream)
     {
         group.ThrowIfDisposed();
@@ -32,10 +35,11 @@ internal static unsafe class AllGatherOperation
             return;
         }
         CollectiveQueue.Run((x, output, group, stream),
-            static (s, announce) => Gather(s.x, s.output, s.group, s.stream, CollectiveOp.AllGatherInto, announce));
+            [MethodImpl(HotPath.Optimized)] static (s, announce) => Gather(s.x, s.output, s.group, s.stream, CollectiveOp.AllGatherInto, announce));
     }
 
     /// <summary>Queues a gather behind every collective this rank started before, and returns at once.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static Task<MlxArray> RunAsync(MlxArray? x, Group group, Stream? stream, CancellationToken cancellationToken)
     {
         group.ThrowIfDisposed();
@@ -47,7 +51,7 @@ internal static unsafe class AllGatherOperation
             return GatherInput.Validate(x, stream) is { } failure ? Task.FromException<MlxArray>(failure) : Task.FromResult(x!.ShareView());
         }
         var held = GatherInput.HoldForLater(x);
-        return CollectiveQueue.Enqueue((input: held ?? x, held, group, stream), static (s, announce) =>
+        return CollectiveQueue.Enqueue((input: held ?? x, held, group, stream), [MethodImpl(HotPath.Optimized)] static (s, announce) =>
         {
             try
             {
@@ -65,6 +69,7 @@ internal static unsafe class AllGatherOperation
     /// is a failure to report instead of taking part (a cancelled async gather). Returns the result, or for
     /// AllGatherInto the output.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private static MlxArray? Gather(MlxArray? x, MlxArray? output, Group group, Stream? stream, CollectiveOp op, Exception? announce)
     {
         lock (MpiRuntime.CallLock)
@@ -143,6 +148,7 @@ internal static unsafe class AllGatherOperation
         }
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static Exception? ValidateRows(MlxArray x, int groupSize)
     {
         var rows = x.Ndim == 0 ? 1L : x.ShapeArray[0];
@@ -152,6 +158,7 @@ internal static unsafe class AllGatherOperation
     }
 
     /// <summary>Returns what is wrong with an AllGatherInto output: it must be exactly the result AllGather would make.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static Exception? ValidateOutput(MlxArray x, MlxArray? output, int groupSize)
     {
         if (output is null)
@@ -172,6 +179,7 @@ internal static unsafe class AllGatherOperation
     }
 
     /// <summary>Compares without allocating: AllGatherInto is meant to allocate nothing in steady state.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static bool IsResultShape(int[] candidate, int[] inputShape, int groupSize)
     {
         if (inputShape.Length == 0)
@@ -181,6 +189,7 @@ internal static unsafe class AllGatherOperation
         return candidate.AsSpan(1).SequenceEqual(inputShape.AsSpan(1));
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static int[] ResultShape(int[] shape, int groupSize)
     {
         if (shape.Length == 0)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MlxMpi.Collectives;
 
 /// <summary>
@@ -6,6 +8,7 @@ namespace MlxMpi.Collectives;
 /// </summary>
 internal static class GatherInput
 {
+    [MethodImpl(HotPath.Optimized)]
     internal static Exception? Validate(MlxArray? x, Stream? stream)
     {
         if (x is null)
