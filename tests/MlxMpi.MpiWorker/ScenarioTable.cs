@@ -58,6 +58,7 @@ internal static class ScenarioTable
 
         // More than 2^31 elements per rank; launched on its own when the machine has the memory.
         new("large_count", LargeCount.Run),
+        new("hot_path_tiers", HotPathTiers.Run),
 
         // Live jobs that tests/MlxMpi.Tests/Diag watches with mlxmpi-diag; they wait on gate files (see DiagGate).
         new("diag_straggler", DiagStraggler.Run),

@@ -11,7 +11,7 @@ public sealed class WorkerScenarioListTests
     public void TestsRunExactlyTheWorkersScenarios()
     {
         var inWorker = MpiLauncher.ListScenarios();
-        IEnumerable<string> inTests = [.. WorkerScenarios.General, .. WorkerScenarios.MlxPort, .. WorkerScenarios.Standalone, .. WorkerScenarios.ShimUnavailable, .. WorkerScenarios.Faults, .. WorkerScenarios.Timeouts, .. WorkerScenarios.Soak, .. WorkerScenarios.LargeCount, .. WorkerScenarios.Gpu, .. WorkerScenarios.Diag, .. WorkerScenarios.MultiNode];
+        IEnumerable<string> inTests = [.. WorkerScenarios.General, .. WorkerScenarios.MlxPort, .. WorkerScenarios.Standalone, .. WorkerScenarios.ShimUnavailable, .. WorkerScenarios.Faults, .. WorkerScenarios.Timeouts, .. WorkerScenarios.Soak, .. WorkerScenarios.LargeCount, .. WorkerScenarios.JitTiers, .. WorkerScenarios.Gpu, .. WorkerScenarios.Diag, .. WorkerScenarios.MultiNode];
         Assert.That(inTests, Is.EquivalentTo(inWorker));
     }
 }

@@ -57,6 +57,9 @@ public static class WorkerScenarios
     /// <summary>More than 2^31 elements per rank, at 2 ranks, when the machine has the memory (LargeCountTests).</summary>
     public static IReadOnlyList<string> LargeCount { get; } = ["large_count"];
 
+    /// <summary>The gather path compiled optimised from its first call, checked with the runtime's JIT events (HotPathTierTests).</summary>
+    public static IReadOnlyList<string> JitTiers { get; } = ["hot_path_tiers"];
+
     /// <summary>Live jobs watched by mlxmpi-diag (tests/MlxMpi.Tests/Diag), one launch each; they wait on gate files.</summary>
     public static IReadOnlyList<string> Diag { get; } = ["diag_straggler", "diag_counted_gathers"];
 
