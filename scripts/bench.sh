@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --bindings) bindings="$2"; shift ;;
     --mpi) mpis="$2"; shift ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
