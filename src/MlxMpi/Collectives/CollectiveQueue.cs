@@ -87,27 +87,6 @@ internal static class CollectiveQueue
             Wake.Release();
     }
 
-    /// <summary>How long the worker keeps looking for the next collective before it blocks on <see cref="Wake"/>.</summary>
-    internal static readonly TimeSpan SpinBeforeBlocking = TimeSpan.FromMicroseconds(50);
-
-    /// <summary>
-    /// Waits for <see cref="Wake"/>, first spinning for up to <see cref="SpinBeforeBlocking"/>: a caller that awaits
-    /// each gather starts the next a few microseconds after the last one ended, and a worker still awake takes it
-    /// without the futex wake-up (and the caller's wake-up after it) that a blocked one needs. The spin yields the
-    /// core to any other runnable thread (SpinWait), so a caller computing on the same core loses little.
-    /// </summary>
-    [MethodImpl(HotPath.Optimized)]
-    private static void AwaitWork()
-    {
-        if (Wake.Wait(0))
-            return;
-        var spinner = new SpinWait();
-        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(SpinBeforeBlocking.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        while (Wake.CurrentCount == 0 && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
-            spinner.SpinOnce(sleep1Threshold: -1);
-        Wake.Wait();
-    }
-
     private static Thread StartWorker()
     {
         var thread = new Thread(Drain) { IsBackground = true, Name = "MlxMpi collectives" };
@@ -120,7 +99,7 @@ internal static class CollectiveQueue
     {
         while (true)
         {
-            AwaitWork();
+            Wake.Wait();
             while (true)
             {
                 QueuedCollective? item;
