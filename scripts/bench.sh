@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # The all_gather benchmark, everything in one go (also `dotnet cake --target=Bench`):
 #   1. builds the solution in Release (the benchmark project also builds native/bench's libmlxmpi_bench.so);
-#   2. one mpiexec run at 2 ranks and one at 4 ranks (oversubscribed) of src/MlxMpi.Benchmark, which measures
-#      (a) raw C MPI_Allgather, (b) Distributed.AllGather, (c) Distributed.AllGatherInto, interleaved; then the
-#      async overlap measurement (cpu-bound and wait-bound work + AllGatherAsync against work then AllGather;
-#      --overlap-sizes none skips it);
-#   3. (d) mpi4py's Comm.Allgather in separate mpiexec runs (scripts/bench_mpi4py.py), when python3-mpi4py is there;
-#   4. scripts/bench_report.py: tables, summary.csv, report.md and the plots.
+#   2. one launch of src/MlxMpi.Benchmark per configuration: Open MPI at 2 ranks pinned (--bind-to core, Open MPI's
+#      default for 2 ranks and what Slurm's --cpu-bind=cores gives) and unbound (--bind-to none), and at 4 ranks
+#      (oversubscribed, unbound only); MPICH at 2 ranks, both bindings, when mpiexec.mpich is installed. Each launch
+#      measures (a) raw C MPI_Allgather (built against the launch's MPI), (b) Distributed.AllGather,
+#      (c) Distributed.AllGatherInto and, under MPICH, (e, f) MPI.NET 1.4.0's AllgatherFlattened into a reused array
+#      and into a new one, interleaved; then the async overlap measurement (--overlap-sizes none skips it);
+#   3. (d) mpi4py's Comm.Allgather in separate launches (scripts/bench_mpi4py.py), Open MPI only: Debian's
+#      python3-mpi4py is built against Open MPI (libmpi.so.40) and cannot be pointed at MPICH;
+#   4. scripts/bench_report.py: tables, summary.csv, report.md and the plots, one set per configuration.
 # Everything lands in results/bench-<date>/ (gitignored); --publish also copies the CSVs and plots to docs/bench/.
 # docs/performance.md explains the method, the published figures and the cost model.
 #
-#   scripts/bench.sh [--no-build] [--publish] [--ranks "2 4"] [-- benchmark options, e.g. --max-size 1M --repeats 5]
+#   scripts/bench.sh [--no-build] [--publish] [--ranks "2 4"] [--bindings "core none"] [--mpi "openmpi mpich"]
+#                    [-- benchmark options, e.g. --max-size 1M --repeats 5]
 #
-# Binding: 2 ranks run with --bind-to none by default (BENCH_BIND_2=core to change); on this 2-core VM core
-# binding put the .NET runtime's background threads (tiered JIT, GC) on the rank's own core, which delayed tier-up
-# by seconds and made small-size figures noisier. 4 ranks on 2 cores always run unbound. Run on an idle machine:
-# the script records how busy the CPUs were before and after, and warns.
+# Launches are named <mpi>-p<ranks>-<binding> (openmpi-p2-core, mpich-p2-none, ...): dotnet-<name>.csv/.txt,
+# mpi4py-<name>.csv, overlap-<name>.csv. Rank counts above the core count run unbound only, and under Open MPI only
+# (MPICH busy-polls: oversubscribed, every collective costs a scheduler time slice). Run on an idle machine: the
+# script records how busy the CPUs were before and after, and warns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,13 +27,17 @@ invocation="scripts/bench.sh${*:+ $*}"
 build=1
 publish=0
 rank_counts="2 4"
+bindings="core none"
+mpis="openmpi mpich"
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0 ;;
     --publish) publish=1 ;;
     --ranks) rank_counts="$2"; shift ;;
+    --bindings) bindings="$2"; shift ;;
+    --mpi) mpis="$2"; shift ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -46,19 +54,36 @@ dll=src/MlxMpi.Benchmark/bin/Release/net10.0/MlxMpi.Benchmark.dll
 # Open MPI refuses root without these and needs --oversubscribe for more ranks than cores; MPICH's hydra takes
 # neither flag.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-if mpiexec --version 2>&1 | grep -qE "Open MPI|OpenRTE"; then
-  openmpi=1
-else
-  openmpi=0
-fi
 cores=$(nproc)
-launch_flags() {  # ranks -> mpiexec flags
-  local ranks=$1 bind=none
-  [ "$ranks" -le "$cores" ] && bind=${BENCH_BIND_2:-none}
-  if [ $openmpi = 1 ]; then
-    echo "-n $ranks --bind-to $bind $([ "$ranks" -gt "$cores" ] && echo --oversubscribe)"
+# Which MPIs this machine has: "openmpi" is Debian's default mpiexec, "mpich" its mpiexec.mpich.
+available_mpis=""
+for mpi in $mpis; do
+  case "$mpi" in
+    openmpi) mpiexec --version 2>&1 | grep -qE "Open MPI|OpenRTE" && available_mpis="$available_mpis openmpi" ;;
+    mpich) command -v mpiexec.mpich > /dev/null && available_mpis="$available_mpis mpich" ;;
+    *) echo "bench.sh: unknown MPI $mpi (openmpi or mpich)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$available_mpis" ] || { echo "bench.sh: none of the MPIs \"$mpis\" is installed" >&2; exit 1; }
+# Every launch as "mpi ranks binding", in the order they run.
+configurations() {
+  local mpi ranks bind
+  for mpi in $available_mpis; do
+    for ranks in $rank_counts; do
+      if [ "$ranks" -gt "$cores" ]; then
+        [ "$mpi" = openmpi ] && echo "$mpi $ranks none"
+        continue
+      fi
+      for bind in $bindings; do echo "$mpi $ranks $bind"; done
+    done
+  done
+}
+launcher() {  # mpi ranks binding -> the launch command
+  local mpi=$1 ranks=$2 bind=$3
+  if [ "$mpi" = openmpi ]; then
+    echo "mpiexec -n $ranks --bind-to $bind $([ "$ranks" -gt "$cores" ] && echo --oversubscribe)"
   else
-    echo "-n $ranks -bind-to $bind"
+    echo "mpiexec.mpich -n $ranks -bind-to $bind"
   fi
 }
 
@@ -83,11 +108,11 @@ busy=$(cpu_busy)
   echo "memory: $(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
   echo "kernel: $(uname -sr)"
   echo "os: $(. /etc/os-release && echo "$PRETTY_NAME")"
-  echo "mpi: $(mpiexec --version 2>&1 | head -1)"
+  echo "mpi: $(mpiexec --version 2>&1 | head -1)$(command -v mpiexec.mpich > /dev/null && echo "; $(mpiexec.mpich --version 2>&1 | grep -m1 Version: | sed 's/^ *//') (MPICH)")"
   echo "dotnet: SDK $(dotnet --version), $(dotnet --list-runtimes | grep Microsoft.NETCore.App | tail -1 | cut -d' ' -f1-2)"
   echo "python: $($python -c 'import sys; print(sys.version.split()[0])' 2>/dev/null || echo missing)"
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src native bindings 2>/dev/null || echo ' + uncommitted changes in src/native/bindings')"
-  for ranks in $rank_counts; do echo "launch ($ranks ranks): mpiexec $(launch_flags "$ranks")"; done
+  configurations | while read -r mpi ranks bind; do echo "launch $mpi-p$ranks-$bind: $(launcher "$mpi" "$ranks" "$bind")"; done
   echo "cpu busy before start: $busy% (over 1 s, all cores)"
 } > "$out/machine.txt"
 cat "$out/machine.txt"
@@ -111,19 +136,27 @@ launch() {  # label log command...
   return $status
 }
 
-for ranks in $rank_counts; do
+configurations > "$out/configurations.txt"
+while read -r mpi ranks bind; do
+  name="$mpi-p$ranks-$bind"
   echo
+  echo "== $name: $(launcher "$mpi" "$ranks" "$bind")"
   # shellcheck disable=SC2046
-  launch "dotnet, $ranks ranks" "$out/dotnet-p$ranks.log" mpiexec $(launch_flags "$ranks") dotnet "$dll" --out "$out" "${bench_args[@]}"
-done
+  BENCH_LABEL=$name BENCH_BINDING=$bind launch "dotnet $name" "$out/dotnet-$name.log" \
+    $(launcher "$mpi" "$ranks" "$bind") dotnet "$dll" --out "$out" "${bench_args[@]}" < /dev/null
+done < "$out/configurations.txt"
 
+# Debian's python3-mpi4py links Open MPI's libmpi.so.40: it runs under Open MPI launches only.
 if $python -c 'import mpi4py, numpy' 2>/dev/null; then
-  for ranks in $rank_counts; do
+  while read -r mpi ranks bind; do
+    [ "$mpi" = openmpi ] || continue
+    name="$mpi-p$ranks-$bind"
     echo
-    echo "(d) mpi4py, a separate mpiexec run at $ranks ranks:"
+    echo "(d) mpi4py, a separate launch: $name"
     # shellcheck disable=SC2046
-    launch "mpi4py, $ranks ranks" "$out/mpi4py-p$ranks.log" mpiexec $(launch_flags "$ranks") $python scripts/bench_mpi4py.py --out "$out" "${bench_args[@]}"
-  done
+    BENCH_LABEL=$name BENCH_BINDING=$bind launch "mpi4py $name" "$out/mpi4py-$name.log" \
+      $(launcher "$mpi" "$ranks" "$bind") $python scripts/bench_mpi4py.py --out "$out" "${bench_args[@]}" < /dev/null
+  done < "$out/configurations.txt"
 else
   echo "bench: note: (d) mpi4py skipped: python3-mpi4py (and python3-numpy) are not installed for $python"
 fi
@@ -139,9 +172,10 @@ $python scripts/bench_report.py "$out" --command "$invocation"
 
 if [ $publish = 1 ]; then
   mkdir -p docs/bench
-  cp "$out"/summary.csv "$out"/dotnet-p*.csv "$out"/machine.txt "$out"/interference.txt docs/bench/
-  cp "$out"/mpi4py-p*.csv docs/bench/ 2>/dev/null || true
-  cp "$out"/overlap-p*.csv docs/bench/ 2>/dev/null || true
+  rm -f docs/bench/dotnet-*.csv docs/bench/mpi4py-*.csv docs/bench/overlap-*.csv docs/bench/allgather-*.png
+  cp "$out"/summary.csv "$out"/dotnet-*.csv "$out"/machine.txt "$out"/interference.txt docs/bench/
+  cp "$out"/mpi4py-*.csv docs/bench/ 2>/dev/null || true
+  cp "$out"/overlap-*.csv docs/bench/ 2>/dev/null || true
   cp "$out"/*.png docs/bench/ 2>/dev/null || true
   cp "$out"/report.md docs/bench/report.md
   echo "bench: published to docs/bench/"

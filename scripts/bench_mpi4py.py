@@ -5,7 +5,8 @@ A separate mpiexec run (mpi4py and .NET cannot share one MPI process), with the 
 same method as src/MlxMpi.Benchmark: preallocated buffers of random non-zero bytes reused by every
 call, per size a calibration so one measurement lasts about --seconds, then --repeats measurements,
 each a tenth as many untimed warm-up calls, a barrier and the timed loop; seconds per call averaged
-on each rank, maximum over ranks. Rank 0 writes mpi4py-p<ranks>.csv in the benchmark's CSV format.
+on each rank, maximum over ranks. Rank 0 writes mpi4py-<label>.csv in the benchmark's CSV format, label from
+BENCH_LABEL (bench.sh: <mpi>-p<ranks>-<binding>), p<ranks> by default.
 
     mpiexec -n 2 /usr/bin/python3 scripts/bench_mpi4py.py --out results/bench-x
 
@@ -13,6 +14,7 @@ mpi4py starts MPI at its default thread level (MPI_THREAD_MULTIPLE) unless --thr
 otherwise; the CSV's companion file records the level MPI provided.
 """
 import argparse
+import os
 import sys
 import time
 
@@ -74,6 +76,7 @@ def main():
         f"mpi_library: {MPI.Get_library_version().replace(chr(0), '').splitlines()[0].strip()}",
         f"mpi_thread_level: {levels.get(MPI.Query_thread(), MPI.Query_thread())}",
         f"python: {sys.version.split()[0]}, mpi4py {mpi4py.__version__}, numpy {np.__version__}",
+        f"binding: {os.environ.get('BENCH_BINDING', 'as launched')}; processors this rank sees: {len(os.sched_getaffinity(0))}",
     ]
 
     def progress(what):
@@ -127,13 +130,13 @@ def main():
             median = values[len(values) // 2] if len(values) % 2 else sum(values[len(values) // 2 - 1:len(values) // 2 + 1]) / 2
             print(f"{format_bytes(nbytes):>10} | {median * 1e6:10.3f} {ranks * nbytes / median / 1e9:7.3f}")
         if args.out:
-            import os
+            label = os.environ.get("BENCH_LABEL") or f"p{ranks}"
             os.makedirs(args.out, exist_ok=True)
-            with open(os.path.join(args.out, f"mpi4py-p{ranks}.csv"), "w") as f:
+            with open(os.path.join(args.out, f"mpi4py-{label}.csv"), "w") as f:
                 f.write("ranks,variant,bytes,repeat,iterations,seconds_per_call\n")
                 for row in rows:
                     f.write(",".join(repr(v) if isinstance(v, float) else str(v) for v in row) + "\n")
-            with open(os.path.join(args.out, f"mpi4py-p{ranks}.txt"), "w") as f:
+            with open(os.path.join(args.out, f"mpi4py-{label}.txt"), "w") as f:
                 f.write("\n".join(meta) + "\n")
     comm.Free()
 

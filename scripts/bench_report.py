@@ -3,21 +3,25 @@
 
     /usr/bin/python3 scripts/bench_report.py results/bench-<date> [--command "scripts/bench.sh"]
 
-Reads, in that folder: dotnet-p<ranks>.csv (variants raw_c, allgather, allgather_into, one mpiexec run
-per rank count), mpi4py-p<ranks>.csv (a separate mpiexec run, when present), their .txt companions,
-overlap-p<ranks>.csv (the async overlap measurement of the dotnet run, when present) and machine.txt. Writes summary.csv, report.md and allgather-p<ranks>.png (matplotlib, when
-installed), and prints the tables and the target check.
+Reads, in that folder, per launch configuration <name> = <mpi>-p<ranks>-<binding> (openmpi-p2-core, ...; an older
+run's plain p<ranks> reads as openmpi-p<ranks>-none): dotnet-<name>.csv (variants raw_c, allgather, allgather_into,
+and under MPICH mpinet_flattened_into and mpinet_flattened, one launch), mpi4py-<name>.csv (a separate launch, when
+present), their .txt companions, overlap-<name>.csv (the async overlap measurement of the dotnet launch, when
+present) and machine.txt. Writes summary.csv, report.md and allgather-<name>.png (matplotlib, when installed), and
+prints the tables and the target check.
 
 Definitions: a sample is seconds per call (averaged over the iterations on each rank, maximum over
 ranks); a variant's figure at a size is the median of its repeats; GB/s = ranks x bytes per rank /
 seconds / 1e9 (the bytes each rank holds after the gather, per second). "x raw" is time / raw C time
 (the inverse of the bandwidth ratio): for AllGather and AllGatherInto, measured in the same run and
-interleaved repeat by repeat, it is the median of the per-repeat ratios; for mpi4py, measured in a
-separate run, the ratio of the medians.
+interleaved repeat by repeat, it is the median of the per-repeat ratios (so are the MPI.NET variants' and the
+"/ MPI.NET" columns, measured in the same launch); for mpi4py, measured in a separate launch of the same
+configuration, the ratio of the medians.
 """
 import argparse
 import csv
 import os
+import re
 import statistics
 import sys
 from collections import defaultdict
@@ -26,9 +30,31 @@ VARIANTS = [  # csv name, title, paired with raw_c in the same run
     ("raw_c", "raw C MPI_Allgather", True),
     ("allgather", "Distributed.AllGather", True),
     ("allgather_into", "Distributed.AllGatherInto", True),
+    ("mpinet_flattened_into", "MPI.NET AllgatherFlattened (reused output)", True),
+    ("mpinet_flattened", "MPI.NET AllgatherFlattened (new array)", True),
     ("mpi4py", "mpi4py Comm.Allgather", False),
 ]
 TITLES = {name: title for name, title, _ in VARIANTS}
+# Each MlxMpi variant against the MPI.NET variant that does the same (into a reused output, into a new array).
+MPINET_PEER = {"allgather_into": "mpinet_flattened_into", "allgather": "mpinet_flattened"}
+MPI_TITLES = {"openmpi": "Open MPI", "mpich": "MPICH"}
+LABEL = re.compile(r"^(?:(openmpi|mpich)-)?p(\d+)(?:-(core|none))?$")
+
+
+def config_of(label):
+    """(mpi, ranks, binding) of a launch name, or None."""
+    m = LABEL.match(label)
+    return None if m is None else (m.group(1) or "openmpi", int(m.group(2)), m.group(3) or "none")
+
+
+def name_of(config):
+    mpi, ranks, bind = config
+    return f"{mpi}-p{ranks}-{bind}"
+
+
+def title_of(config):
+    mpi, ranks, bind = config
+    return f"{MPI_TITLES[mpi]}, {ranks} ranks{' (oversubscribed on 2 cores)' if ranks > 2 else ''}, bind to {bind}"
 
 
 def format_bytes(n):
@@ -39,18 +65,26 @@ def format_bytes(n):
     return f"{n} B"
 
 
+def csv_files(folder, prefix):
+    """(config, path) of every <prefix>-<name>.csv in folder."""
+    for name in sorted(os.listdir(folder)):
+        if name.startswith(prefix + "-") and name.endswith(".csv"):
+            config = config_of(name[len(prefix) + 1:-4])
+            if config is not None:
+                yield config, os.path.join(folder, name)
+
+
 def load(folder):
-    """samples[ranks][variant][bytes] = {repeat: seconds}; iterations[(ranks, variant, bytes)] = count."""
+    """samples[config][variant][bytes] = {repeat: seconds}; iterations[(config, variant, bytes)] = count."""
     samples = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
     iterations = {}
-    for name in sorted(os.listdir(folder)):
-        if not (name.endswith(".csv") and (name.startswith("dotnet-p") or name.startswith("mpi4py-p"))):
-            continue
-        with open(os.path.join(folder, name)) as f:
-            for row in csv.DictReader(f):
-                key = (int(row["ranks"]), row["variant"], int(row["bytes"]))
-                samples[key[0]][key[1]][key[2]][int(row["repeat"])] = float(row["seconds_per_call"])
-                iterations[key] = int(row["iterations"])
+    for prefix in ("dotnet", "mpi4py"):
+        for config, path in csv_files(folder, prefix):
+            with open(path) as f:
+                for row in csv.DictReader(f):
+                    key = (config, row["variant"], int(row["bytes"]))
+                    samples[config][key[1]][key[2]][int(row["repeat"])] = float(row["seconds_per_call"])
+                    iterations[key] = int(row["iterations"])
     return samples, iterations
 
 
@@ -58,17 +92,15 @@ OVERLAP_WORK = ["cpu", "wait"]  # the kinds of work in overlap-p*.csv's work col
 
 
 def load_overlap(folder):
-    """overlap[ranks][bytes] = {"gather": s, "async_only": s, "cpu": {...}, "wait": {...}}: medians of seconds per
+    """overlap[config][bytes] = {"gather": s, "async_only": s, "cpu": {...}, "wait": {...}}: medians of seconds per
     iteration; each kind holds work_alone, sequential, overlapped and its setting (passes or requested us). {} if no
     overlap-p*.csv. A CSV from before the wait kind (no work column, mode "compute") reads as cpu work."""
     repeats = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     settings = {}
-    for name in sorted(os.listdir(folder)):
-        if not (name.startswith("overlap-p") and name.endswith(".csv")):
-            continue
-        with open(os.path.join(folder, name)) as f:
+    for config, path in csv_files(folder, "overlap"):
+        with open(path) as f:
             for row in csv.DictReader(f):
-                ranks, nbytes, mode = int(row["ranks"]), int(row["bytes"]), row["mode"]
+                ranks, nbytes, mode = config, int(row["bytes"]), row["mode"]
                 mode = "work_alone" if mode == "compute" else mode
                 work = row.get("work") or ("none" if mode in ("gather", "async_only") else "cpu")
                 repeats[ranks][nbytes][(work, mode)].append(float(row["seconds_per_iteration"]))
@@ -136,12 +168,19 @@ def read_text(path):
         return ""
 
 
+def paired_ratio(a, b):
+    """Median over the repeats both have of a's time / b's time (same launch, interleaved)."""
+    common = [r for r in a if r in b]
+    return statistics.median(a[r] / b[r] for r in common) if common else None
+
+
 def summarise(samples, iterations):
-    """rows of the summary CSV, and figures[ranks][variant][bytes] = (median s, x raw, x mpi4py)."""
+    """rows of the summary CSV, and figures[config][variant][bytes] = (median s, x raw, x mpi4py, x MPI.NET)."""
     rows = []
     figures = defaultdict(lambda: defaultdict(dict))
-    for ranks in sorted(samples):
-        by_variant = samples[ranks]
+    for config in sorted(samples):
+        ranks = config[1]
+        by_variant = samples[config]
         raw = by_variant.get("raw_c", {})
         mpi = by_variant.get("mpi4py", {})
         for name, _, paired in VARIANTS:
@@ -156,53 +195,60 @@ def summarise(samples, iterations):
                     else:
                         x_raw = median / statistics.median(raw[nbytes].values())
                 x_mpi = median / statistics.median(mpi[nbytes].values()) if nbytes in mpi else None
-                figures[ranks][name][nbytes] = (median, x_raw, x_mpi)
+                peer = by_variant.get(MPINET_PEER.get(name), {})
+                x_net = paired_ratio(repeats, peer[nbytes]) if nbytes in peer else None
+                figures[config][name][nbytes] = (median, x_raw, x_mpi, x_net)
                 rows.append({
-                    "ranks": ranks, "variant": name, "bytes": nbytes, "repeats": len(values),
-                    "iterations": iterations[(ranks, name, nbytes)],
+                    "mpi": config[0], "ranks": ranks, "binding": config[2], "variant": name, "bytes": nbytes,
+                    "repeats": len(values), "iterations": iterations[(config, name, nbytes)],
                     "median_us": f"{median * 1e6:.4f}", "min_us": f"{min(values) * 1e6:.4f}",
                     "max_us": f"{max(values) * 1e6:.4f}",
                     "gbps": f"{ranks * nbytes / median / 1e9:.4f}",
                     "x_raw": "" if x_raw is None else f"{x_raw:.4f}",
                     "x_mpi4py": "" if x_mpi is None else f"{x_mpi:.4f}",
+                    "x_mpinet": "" if x_net is None else f"{x_net:.4f}",
                 })
     return rows, figures
 
 
-def table(ranks, figures):
-    """A markdown table: per size, us / GB/s / x raw for every variant present, and MlxMpi vs mpi4py."""
-    present = [name for name, _, _ in VARIANTS if figures[ranks].get(name)]
-    sizes = sorted({b for name in present for b in figures[ranks][name]})
+def table(config, figures):
+    """A markdown table: per size, us / GB/s / x raw for every variant present, and MlxMpi vs mpi4py and MPI.NET."""
+    ranks = config[1]
+    present = [name for name, _, _ in VARIANTS if figures[config].get(name)]
+    sizes = sorted({b for name in present for b in figures[config][name]})
     header = ["bytes/rank"]
     for name in present:
         header += [f"{TITLES[name]} us", "GB/s"] + ([] if name == "raw_c" else ["x raw"])
     if "mpi4py" in present:
         header += ["AllGather / mpi4py", "Into / mpi4py"]
+    if "mpinet_flattened" in present:
+        header += ["AllGather / MPI.NET", "Into / MPI.NET"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
     for nbytes in sizes:
         cells = [format_bytes(nbytes)]
         for name in present:
-            fig = figures[ranks][name].get(nbytes)
+            fig = figures[config][name].get(nbytes)
             if fig is None:
                 cells += ["", ""] + ([] if name == "raw_c" else [""])
                 continue
-            median, x_raw, _ = fig
+            median, x_raw = fig[0], fig[1]
             cells += [f"{median * 1e6:.3f}", f"{ranks * nbytes / median / 1e9:.3f}"]
             if name != "raw_c":
                 cells.append("" if x_raw is None else f"{x_raw:.2f}")
-        if "mpi4py" in present:
-            for name in ("allgather", "allgather_into"):
-                fig = figures[ranks].get(name, {}).get(nbytes)
-                cells.append("" if fig is None or fig[2] is None else f"{fig[2]:.2f}")
+        for peer, index in (("mpi4py", 2), ("mpinet_flattened", 3)):
+            if peer in present:
+                for name in ("allgather", "allgather_into"):
+                    fig = figures[config].get(name, {}).get(nbytes)
+                    cells.append("" if fig is None or fig[index] is None else f"{fig[index]:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def model_check(ranks, figures, slot=64, inline=24):
+def model_check(config, figures, slot=64, inline=24):
     """The cost model against one run: MlxMpi = header phase (raw MPI_Allgather of the 64-byte slot) + data phase
     (raw MPI_Allgather of N, only when N > 24 B, the inline room of a 1-D array) + a managed overhead o. The raw
     times come from the same run; o is what is left over, and should be small and roughly constant."""
-    raw = figures[ranks].get("raw_c", {})
+    raw = figures[config].get("raw_c", {})
     if slot not in raw:
         return None
     lines = ["| bytes/rank | raw C (N) us | raw C (64 B) us | model: MPI part us | AllGatherInto us | o (Into) us "
@@ -211,64 +257,73 @@ def model_check(ranks, figures, slot=64, inline=24):
         mpi_part = raw[slot][0] + (raw[nbytes][0] if nbytes > inline else 0.0)
         cells = [format_bytes(nbytes), f"{raw[nbytes][0] * 1e6:.3f}", f"{raw[slot][0] * 1e6:.3f}", f"{mpi_part * 1e6:.3f}"]
         for name in ("allgather_into", "allgather"):
-            fig = figures[ranks].get(name, {}).get(nbytes)
+            fig = figures[config].get(name, {}).get(nbytes)
             cells += ["", ""] if fig is None else [f"{fig[0] * 1e6:.3f}", f"{(fig[0] - mpi_part) * 1e6:+.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def target_check(figures):
-    """The issue's targets at 2 ranks, each with its figure and PASS or MISS."""
-    if 2 not in figures:
-        return ["(no 2-rank run: targets not checked)"]
-    f = figures[2]
+    """The issue's targets for every 2-rank launch configuration, each with its figure and PASS or MISS (one launch per
+    configuration: rerun for the median of several launches)."""
+    two = [config for config in sorted(figures) if config[1] == 2]
+    if not two:
+        return ["(no 2-rank launch: targets not checked)"]
     lines = []
 
     def check(ok, text):
         lines.append(f"- {'PASS' if ok else 'MISS'}: {text}")
 
-    for name, limit in (("allgather", 1.5), ("allgather_into", 1.2)):
-        fig = f.get(name, {}).get(8)
-        if fig and fig[1] is not None:
-            check(fig[1] <= limit, f"8 B {TITLES[name]} = {fig[1]:.2f}x raw C (target <= {limit}x)")
-    for name in ("allgather", "allgather_into"):
-        big = [(b, fig) for b, fig in sorted(f.get(name, {}).items()) if b >= 256 << 10 and fig[1] is not None]
-        if big:
-            worst_bytes, worst = min(big, key=lambda item: 1 / item[1][1])
-            check(all(1 / fig[1] >= 0.95 for _, fig in big),
-                  f">= 256 KiB {TITLES[name]}: lowest bandwidth {1 / worst[1]:.3f}x raw C at {format_bytes(worst_bytes)} "
-                  f"(target >= 0.95x at every size)")
-    if f.get("mpi4py"):
+    for config in two:
+        f, where = figures[config], name_of(config)
+        for name, limit in (("allgather", 1.8), ("allgather_into", 1.4)):
+            fig = f.get(name, {}).get(8)
+            if fig and fig[1] is not None:
+                check(fig[1] <= limit, f"{where}: 8 B {TITLES[name]} = {fig[1]:.2f}x raw C (target <= {limit}x)")
         for name in ("allgather", "allgather_into"):
-            ratios = [(b, fig[2]) for b, fig in sorted(f.get(name, {}).items()) if fig[2] is not None]
-            if ratios:
-                worst_bytes, worst = max(ratios, key=lambda item: item[1])
-                check(all(r < 1 for _, r in ratios),
-                      f"{TITLES[name]} vs mpi4py: slowest relative figure {worst:.2f}x mpi4py's time at "
-                      f"{format_bytes(worst_bytes)} (target < 1 at every size)")
-    else:
-        lines.append("- mpi4py not measured (python3-mpi4py missing): the mpi4py target is not checked")
+            big = [(b, fig) for b, fig in sorted(f.get(name, {}).items()) if b in (1 << 20, 16 << 20) and fig[1] is not None]
+            if big:
+                worst_bytes, worst = min(big, key=lambda item: 1 / item[1][1])
+                check(all(1 / fig[1] >= 0.95 for _, fig in big),
+                      f"{where}: 1 MiB and 16 MiB {TITLES[name]}: lowest bandwidth {1 / worst[1]:.3f}x raw C at "
+                      f"{format_bytes(worst_bytes)} (target >= 0.95x)")
+        for peer, index, title in (("mpi4py", 2, "mpi4py"), ("mpinet_flattened", 3, "MPI.NET")):
+            if not f.get(peer):
+                continue
+            for name in ("allgather", "allgather_into"):
+                ratios = [(b, fig[index]) for b, fig in sorted(f.get(name, {}).items()) if fig[index] is not None]
+                if ratios:
+                    worst_bytes, worst = max(ratios, key=lambda item: item[1])
+                    check(all(r < 1 for _, r in ratios),
+                          f"{where}: {TITLES[name]} vs {title}: slowest relative figure {worst:.2f}x {title}'s time at "
+                          f"{format_bytes(worst_bytes)} (target < 1 at every size)")
+    if not any(figures[c].get("mpi4py") for c in two):
+        lines.append("- mpi4py not measured (python3-mpi4py missing, or no Open MPI launch): its target is not checked")
+    if not any(figures[c].get("mpinet_flattened") for c in two):
+        lines.append("- MPI.NET not measured (it needs an MPICH launch: mpiexec.mpich missing?): its target is not checked")
     return lines
 
 
-def plot(folder, ranks, figures, stamp):
+def plot(folder, config, figures, stamp):
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         return None
+    ranks = config[1]
     fig, (latency, bandwidth) = plt.subplots(1, 2, figsize=(12, 4.8))
     styles = {"raw_c": ("k", "o"), "allgather": ("tab:blue", "s"), "allgather_into": ("tab:green", "^"),
+              "mpinet_flattened_into": ("tab:purple", "v"), "mpinet_flattened": ("tab:orange", "D"),
               "mpi4py": ("tab:red", "x")}
     for name, title, _ in VARIANTS:
-        data = figures[ranks].get(name)
+        data = figures[config].get(name)
         if not data:
             continue
         sizes = sorted(data)
         seconds = [data[b][0] for b in sizes]
         color, marker = styles[name]
-        label = title + (" (separate run)" if name == "mpi4py" else "")
+        label = title + (" (separate launch)" if name == "mpi4py" else "")
         latency.plot(sizes, [s * 1e6 for s in seconds], color=color, marker=marker, label=label)
         bandwidth.plot(sizes, [ranks * b / s / 1e9 for b, s in zip(sizes, seconds)], color=color, marker=marker, label=label)
     for axis, ylabel in ((latency, "time per call (us)"), (bandwidth, "GB/s (ranks x bytes / time)")):
@@ -278,10 +333,9 @@ def plot(folder, ranks, figures, stamp):
         axis.set_ylabel(ylabel)
         axis.grid(True, which="both", alpha=0.3)
     latency.legend(fontsize=8)
-    fig.suptitle(f"all_gather, {ranks} ranks{' (oversubscribed)' if ranks > 2 else ''}: median of repeats, "
-                 f"max over ranks - {stamp}")
+    fig.suptitle(f"all_gather, {title_of(config)}: median of repeats, max over ranks - {stamp}")
     fig.tight_layout()
-    path = os.path.join(folder, f"allgather-p{ranks}.png")
+    path = os.path.join(folder, f"allgather-{name_of(config)}.png")
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -295,7 +349,7 @@ def main():
 
     samples, iterations = load(args.folder)
     if not samples:
-        sys.exit(f"bench_report: no dotnet-p*.csv or mpi4py-p*.csv in {args.folder}")
+        sys.exit(f"bench_report: no dotnet-<mpi>-p<ranks>-<binding>.csv or mpi4py-*.csv in {args.folder}")
     rows, figures = summarise(samples, iterations)
     with open(os.path.join(args.folder, "summary.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -310,41 +364,41 @@ def main():
               machine or "(machine.txt missing)", "```", "", "Other processes during the runs "
               "(scripts/bench_monitor.py):", "", "```", interference or "(not recorded)", "```", "",
               __doc__.split("Definitions: ", 1)[1].strip(), ""]
-    for ranks in sorted(figures):
-        report += [f"## {ranks} ranks{' (oversubscribed on 2 cores)' if ranks > 2 else ''}", ""]
+    for config in sorted(figures):
+        report += [f"## {title_of(config)} (`{name_of(config)}`)", ""]
         for prefix in ("dotnet", "mpi4py"):
-            meta = read_text(os.path.join(args.folder, f"{prefix}-p{ranks}.txt")).split("\n\n")[0]
+            meta = read_text(os.path.join(args.folder, f"{prefix}-{name_of(config)}.txt")).split("\n\n")[0]
             if meta:
-                report += [f"{prefix} run: " + "; ".join(meta.splitlines()), ""]
-        if not figures[ranks].get("mpi4py"):
-            report += ["mpi4py: not measured (python3-mpi4py is not installed).", ""]
-        report += [table(ranks, figures), ""]
-        check = model_check(ranks, figures)
+                report += [f"{prefix} launch: " + "; ".join(meta.splitlines()), ""]
+        if not figures[config].get("mpi4py"):
+            report += ["mpi4py: not measured" + (" (Debian's python3-mpi4py is built for Open MPI)." if config[0] == "mpich"
+                                                 else " (python3-mpi4py is not installed)."), ""]
+        report += [table(config, figures), ""]
+        check = model_check(config, figures)
         if check:
             report += ["Cost model check: MPI part = raw C time of the 64-byte header slot + raw C time of N when "
                        "N > 24 B (inline payloads need no data phase); o = measured - MPI part.", "", check, ""]
-        path = plot(args.folder, ranks, figures, stamp)
+        path = plot(args.folder, config, figures, stamp)
         if path:
-            report += [f"![{ranks} ranks]({os.path.basename(path)})", ""]
+            report += [f"![{name_of(config)}]({os.path.basename(path)})", ""]
         else:
             report += ["(no plot: python3-matplotlib is not installed)", ""]
     overlap = load_overlap(args.folder)
     if overlap:
         report += ["## Async overlap", "", OVERLAP_METHOD, ""]
-        for ranks in sorted(overlap):
-            report += [f"{ranks} ranks{' (oversubscribed on 2 cores)' if ranks > 2 else ''}:", "",
-                       overlap_table(overlap[ranks]), ""]
-    report += ["## Targets (2 ranks)", ""] + target_check(figures) + [""]
+        for config in sorted(overlap):
+            report += [f"{title_of(config)}:", "", overlap_table(overlap[config]), ""]
+    report += ["## Targets (2 ranks, every binding and MPI)", ""] + target_check(figures) + [""]
     text = "\n".join(report)
     with open(os.path.join(args.folder, "report.md"), "w") as f:
         f.write(text)
 
-    for ranks in sorted(figures):
-        print(f"\n{ranks} ranks (us = median time per call; x raw = time / raw C time)")
-        print(table(ranks, figures))
-    for ranks in sorted(overlap):
-        print(f"\nAsync overlap, {ranks} ranks (us per iteration; overlap = (sequential - overlapped) / min(gather, work alone))")
-        print(overlap_table(overlap[ranks]))
+    for config in sorted(figures):
+        print(f"\n{title_of(config)} (us = median time per call; x raw = time / raw C time)")
+        print(table(config, figures))
+    for config in sorted(overlap):
+        print(f"\nAsync overlap, {title_of(config)} (us per iteration; overlap = (sequential - overlapped) / min(gather, work alone))")
+        print(overlap_table(overlap[config]))
     print("\nTargets (2 ranks):")
     print("\n".join(target_check(figures)))
     print(f"\nwrote {os.path.join(args.folder, 'report.md')}, summary.csv and the plots")

@@ -10,6 +10,14 @@ internal static unsafe partial class BenchNative
 {
     private const string Library = "mlxmpi_bench";
 
+    // Under MPICH the floor must call MPICH: libmlxmpi_bench.mpich.so, built with mpicc.mpich (the MPICH CMake tree).
+    static BenchNative()
+    {
+        if (MpiNetPeer.IsMpichLaunch())
+            NativeLibrary.SetDllImportResolver(typeof(BenchNative).Assembly, static (name, _, _) =>
+                name == Library ? NativeLibrary.Load(Path.Combine(AppContext.BaseDirectory, "libmlxmpi_bench.mpich.so")) : 0);
+    }
+
     [LibraryImport(Library)]
     private static partial int mlxmpi_bench_open(int* rank, int* size);
 

@@ -36,6 +36,11 @@ internal sealed unsafe class GatherBuffers : IDisposable
     /// <summary>Output's memory (contiguous, Bytes x Ranks), for the raw C variant.</summary>
     internal byte* Receive { get; }
 
+    /// <summary>A managed Bytes x Ranks array for MPI.NET's reused-output variant (its API takes T[]), made on first use.</summary>
+    internal byte[] ManagedOutput => managedOutput ??= new byte[checked((int)(Bytes * Ranks))];
+
+    private byte[]? managedOutput;
+
     // MlxArray keeps its memory internal; the benchmark reads the address so that raw C and AllGatherInto share
     // buffers. Benchmark-only: applications have no business with it. Both arrays outlive every use (this object
     // owns them), so no lease is needed.
@@ -45,7 +50,7 @@ internal sealed unsafe class GatherBuffers : IDisposable
     /// <summary>
     /// Checks, outside the timed region, that each variant gathers the right bytes: the output is zeroed before each
     /// gather (the payload has no zero byte, so an unwritten block shows), this rank's block must be its own payload,
-    /// and all three variants must produce the same result. Throws otherwise: a benchmark of a wrong result is worthless.
+    /// and all variants must produce the same result. Throws otherwise: a benchmark of a wrong result is worthless.
     /// </summary>
     internal void Verify(Group world)
     {
@@ -69,6 +74,13 @@ internal sealed unsafe class GatherBuffers : IDisposable
         gathered.CopyTo<byte>(copy);
         if (!copy.AsSpan().SequenceEqual(expected))
             throw new InvalidOperationException($"AllGather of {Bytes} B differs from AllGatherInto");
+
+        if (MpiNetPeer.Active)
+        {
+            var (into, fresh) = MpiNetPeer.GatherOnce(this);
+            if (!into.AsSpan().SequenceEqual(expected) || !fresh.AsSpan().SequenceEqual(expected))
+                throw new InvalidOperationException($"MPI.NET's AllgatherFlattened of {Bytes} B differs from AllGatherInto");
+        }
     }
 
     public void Dispose()

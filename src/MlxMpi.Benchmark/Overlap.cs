@@ -293,8 +293,9 @@ internal sealed class Overlap(Group world, int rank, int ranks, Options options,
 
     internal static string CsvName(WorkKind kind) => kind.ToString().ToLowerInvariant();
 
-    /// <summary>Writes overlap-p&lt;ranks&gt;.csv, every repeat, into <paramref name="directory"/>; returns its path.</summary>
-    internal string WriteCsv(string directory)
+    /// <summary>Writes overlap-&lt;label&gt;.csv (label: the launch's name, p&lt;ranks&gt; by default), every repeat, into
+    /// <paramref name="directory"/>; returns its path.</summary>
+    internal string WriteCsv(string directory, string label)
     {
         var text = new StringBuilder("ranks,work,mode,bytes,repeat,iterations,compute_passes,wait_request_us,seconds_per_iteration\n");
         foreach (var s in samples)
@@ -304,7 +305,7 @@ internal sealed class Overlap(Group world, int rank, int ranks, Options options,
             text.Append(CultureInfo.InvariantCulture,
                         $"{s.Ranks},{CsvName(s.Work)},{CsvName(s.Mode)},{s.Bytes},{s.Repeat},{s.Iterations},{passes},{wait},{s.Seconds:R}\n");
         }
-        var path = Path.Combine(directory, $"overlap-p{ranks}.csv");
+        var path = Path.Combine(directory, $"overlap-{label}.csv");
         File.WriteAllText(path, text.ToString());
         return path;
     }

@@ -27,6 +27,8 @@ catch (ArgumentException e)
     WriteAtOnce(2, $"MlxMpi.Benchmark: {e.Message}\n{Options.Usage}\n");
     return 2;
 }
+// Under MPICH, MPI.NET starts MPI and MlxMpi shares it (MpiNetPeer); under Open MPI MlxMpi starts it.
+MpiNetPeer.StartIfMpich([.. args]);
 var world = Distributed.Init(strict: true);
 var (rank, ranks) = BenchNative.Open();
 
@@ -41,7 +43,11 @@ var meta = new[]
     $"sizes: {string.Join(", ", options.Sizes.Select(Options.FormatBytes))}",
     $"repeats: {options.Repeats}, target {options.SecondsPerMeasurement} s per measurement, at most {options.MaxIterations} iterations",
     $"overlap sizes: {(options.OverlapSizes.Length == 0 ? "none" : string.Join(", ", options.OverlapSizes.Select(Options.FormatBytes)))}",
+    $"binding: {Environment.GetEnvironmentVariable("BENCH_BINDING") ?? "as launched"}; processors this rank sees: {Environment.ProcessorCount}",
+    $"peers in this process: raw C{(MpiNetPeer.Active ? ", MPI.NET 1.4.0 AllgatherFlattened (MPI started by MPI.NET)" : "")}",
 };
+// bench.sh names each launch (mpi, ranks, binding), e.g. openmpi-p2-core; the files are dotnet-<label>.csv/.txt.
+var label = Environment.GetEnvironmentVariable("BENCH_LABEL") is { Length: > 0 } given ? given : $"p{ranks}";
 if (lead)
 {
     Console.WriteLine("MlxMpi all_gather benchmark");
@@ -87,14 +93,15 @@ if (lead)
     if (options.OutputDirectory is { } dir)
     {
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, $"dotnet-p{ranks}.csv"), results.Csv());
-        File.WriteAllText(Path.Combine(dir, $"dotnet-p{ranks}.txt"), string.Join('\n', meta) + "\n\n" + table);
-        Console.WriteLine($"wrote {Path.Combine(dir, $"dotnet-p{ranks}.csv")}");
+        File.WriteAllText(Path.Combine(dir, $"dotnet-{label}.csv"), results.Csv());
+        File.WriteAllText(Path.Combine(dir, $"dotnet-{label}.txt"), string.Join('\n', meta) + "\n\n" + table);
+        Console.WriteLine($"wrote {Path.Combine(dir, $"dotnet-{label}.csv")}");
         if (overlap is not null)
-            Console.WriteLine($"wrote {overlap.WriteCsv(dir)}");
+            Console.WriteLine($"wrote {overlap.WriteCsv(dir, label)}");
     }
 }
 BenchNative.Close();
+MpiNetPeer.Stop();
 return 0;
 
 // Seconds per call of one variant: the iteration count grows x4 until a run lasts 20 ms, then the faster of two

@@ -34,21 +34,31 @@ internal sealed class Results(int ranks)
 
     internal string Table(IEnumerable<long> sizes, int repeats)
     {
+        var mpiNet = samples.Any(s => s.Variant == Variant.MpiNetFlattened);
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"{ranks} ranks: us = seconds per call (per rank average, max over ranks), median of {repeats} interleaved repeats; " +
             $"GB/s = {ranks} x bytes per rank / time; x raw = time / raw C time");
-        text.AppendLine($"{"bytes/rank",10} | {"raw C us",10} {"GB/s",7} | {"AllGather us",12} {"GB/s",7} {"x raw",6} | {"Into us",10} {"GB/s",7} {"x raw",6}");
-        text.AppendLine(new string('-', 10) + "-+-" + new string('-', 18) + "-+-" + new string('-', 27) + "-+-" + new string('-', 25));
+        text.Append($"{"bytes/rank",10} | {"raw C us",10} {"GB/s",7} | {"AllGather us",12} {"GB/s",7} {"x raw",6} | {"Into us",10} {"GB/s",7} {"x raw",6}");
+        text.AppendLine(mpiNet ? $" | {"MPI.NET into us",14} {"x raw",6} | {"MPI.NET new us",13} {"x raw",6}" : "");
+        text.AppendLine(new string('-', 10) + "-+-" + new string('-', 18) + "-+-" + new string('-', 27) + "-+-" + new string('-', 25) +
+                        (mpiNet ? "-+-" + new string('-', 21) + "-+-" + new string('-', 20) : ""));
         foreach (var bytes in sizes)
         {
             var raw = Median(Variant.RawC, bytes);
             var gather = Median(Variant.AllGather, bytes);
             var into = Median(Variant.AllGatherInto, bytes);
-            text.AppendLine(CultureInfo.InvariantCulture,
+            text.Append(CultureInfo.InvariantCulture,
                 $"{Options.FormatBytes(bytes),10} | {raw * 1e6,10:F3} {GigabytesPerSecond(bytes, raw),7:F3} | " +
                 $"{gather * 1e6,12:F3} {GigabytesPerSecond(bytes, gather),7:F3} {gather / raw,6:F2} | " +
                 $"{into * 1e6,10:F3} {GigabytesPerSecond(bytes, into),7:F3} {into / raw,6:F2}");
+            if (mpiNet)
+            {
+                var netInto = Median(Variant.MpiNetFlattenedInto, bytes);
+                var netNew = Median(Variant.MpiNetFlattened, bytes);
+                text.Append(CultureInfo.InvariantCulture, $" | {netInto * 1e6,14:F3} {netInto / raw,6:F2} | {netNew * 1e6,13:F3} {netNew / raw,6:F2}");
+            }
+            text.AppendLine();
         }
         return text.ToString();
     }

@@ -11,24 +11,36 @@ internal enum Variant
     AllGather,
     /// <summary>(c) Distributed.AllGatherInto into a preallocated output.</summary>
     AllGatherInto,
+    /// <summary>(e) MPI.NET's AllgatherFlattened into a reused managed array (MPICH only).</summary>
+    MpiNetFlattenedInto,
+    /// <summary>(f) MPI.NET's AllgatherFlattened returning a new array per call (MPICH only).</summary>
+    MpiNetFlattened,
 }
 
 internal static class Variants
 {
-    internal static readonly Variant[] All = [Variant.RawC, Variant.AllGather, Variant.AllGatherInto];
+    /// <summary>The variants this run measures: MPI.NET's join when it started MPI (MPICH).</summary>
+    internal static Variant[] All => MpiNetPeer.Active ? WithMpiNet : Base;
+
+    private static readonly Variant[] Base = [Variant.RawC, Variant.AllGather, Variant.AllGatherInto];
+    private static readonly Variant[] WithMpiNet = [.. Base, Variant.MpiNetFlattenedInto, Variant.MpiNetFlattened];
 
     internal static string CsvName(this Variant variant) => variant switch
     {
         Variant.RawC => "raw_c",
         Variant.AllGather => "allgather",
-        _ => "allgather_into",
+        Variant.AllGatherInto => "allgather_into",
+        Variant.MpiNetFlattenedInto => "mpinet_flattened_into",
+        _ => "mpinet_flattened",
     };
 
     internal static string Title(this Variant variant) => variant switch
     {
         Variant.RawC => "raw C MPI_Allgather",
         Variant.AllGather => "AllGather",
-        _ => "AllGatherInto",
+        Variant.AllGatherInto => "AllGatherInto",
+        Variant.MpiNetFlattenedInto => "MPI.NET AllgatherFlattened (reused output)",
+        _ => "MPI.NET AllgatherFlattened (new array)",
     };
 
     /// <summary>
@@ -40,6 +52,8 @@ internal static class Variants
     {
         if (variant == Variant.RawC)
             return BenchNative.RawAllGather(buffers.Send, buffers.Receive, buffers.Bytes, warmup, iterations);
+        if (variant is Variant.MpiNetFlattenedInto or Variant.MpiNetFlattened)
+            return MpiNetPeer.Measure(variant, buffers, warmup, iterations);
 
         var x = buffers.Input;
         var output = buffers.Output;

@@ -1,6 +1,7 @@
 using MlxMpi.Collectives;
 using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
+using System.Runtime.CompilerServices;
 using MlxMpi.Runtime;
 
 namespace MlxMpi;
@@ -96,6 +97,7 @@ public static partial class Distributed
     /// <param name="x">The array this rank contributes; any layout (strided views are gathered by value).</param>
     /// <param name="group">The group; null means the world group from <see cref="Init"/>.</param>
     /// <param name="stream">Where the gather is ordered; null means the default stream of x's device.</param>
+    [MethodImpl(HotPath.Optimized)]
     public static MlxArray AllGather(MlxArray x, Group? group = null, Stream? stream = null) =>
         CollectiveEntry.Run(group ?? Init(), x, stream, new AllGatherCall(x, null, stream, into: false));
 
@@ -110,6 +112,7 @@ public static partial class Distributed
     /// wrong output on any rank throws ArgumentException there and CollectiveMismatchException on the others; no
     /// rank hangs and output is not written. For a group of one, x's values are copied into output.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static void AllGatherInto(MlxArray x, MlxArray output, Group? group = null, Stream? stream = null) =>
         CollectiveEntry.RunInto(group ?? Init(), x, output, stream, new AllGatherCall(x, output, stream, into: true), gathered: true);
 
@@ -151,9 +154,11 @@ public static partial class Distributed
     /// CollectiveMismatchException instead of waiting forever. Once the collective has started it cannot be
     /// cancelled (MPI collectives cannot be abandoned half-way) and the token is ignored.
     /// </param>
+    [MethodImpl(HotPath.Optimized)]
     public static Task<MlxArray> AllGatherAsync(MlxArray x, Group? group = null, Stream? stream = null,
                                                 CancellationToken cancellationToken = default) =>
-        CollectiveEntry.RunAsync(group ?? Init(), x, stream, input => new AllGatherCall(input, null, stream, into: false), cancellationToken);
+        CollectiveEntry.RunAsync(group ?? Init(), x, stream, 0,
+                                 [MethodImpl(HotPath.Optimized)] static (input, s, _) => new AllGatherCall(input, null, s, into: false), cancellationToken);
 
     private static string? WhyMpiCannotStart(LauncherEnvironment launcher)
     {

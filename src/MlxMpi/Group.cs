@@ -1,5 +1,6 @@
 using MlxMpi.Collectives;
 using MlxMpi.Interop;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi;
 
@@ -35,10 +36,18 @@ public sealed partial class Group : IDisposable
     internal int Id { get; } = Interlocked.Increment(ref groupsCreated);
 
     /// <summary>This process's rank in the group, from 0 to <see cref="Size"/> - 1.</summary>
-    public int Rank => backend.Rank;
+    public int Rank
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => backend.Rank;
+    }
 
     /// <summary>The number of ranks in the group.</summary>
-    public int Size => backend.Size;
+    public int Size
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => backend.Size;
+    }
 
     internal static Group CreateSingleton(bool isWorld = false) => new(SingletonBackend.Instance, isWorld);
 
@@ -50,19 +59,30 @@ public sealed partial class Group : IDisposable
 
     internal bool IsSingleton => backend is SingletonBackend;
 
-    internal GroupBackend Backend => backend;
+    internal GroupBackend Backend
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => backend;
+    }
 
-    internal bool IsDisposed => Volatile.Read(ref disposed) != 0;
+    internal bool IsDisposed
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => Volatile.Read(ref disposed) != 0;
+    }
 
     /// <summary>Numbers the collectives on this group; every rank counts alike, so the numbers reveal a desync.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal long NextSequence() => ++sequence;
 
+    [MethodImpl(HotPath.Optimized)]
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
     /// <summary>
     /// Starts a call on this group from this thread: refuses a disposed group, and a second thread while another is
     /// inside a call (see the remarks on <see cref="Group"/>). Pair with <see cref="EndCall"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void BeginCall()
     {
         ThrowIfDisposed();
@@ -75,6 +95,7 @@ public sealed partial class Group : IDisposable
                 "thread a group of its own (Split).");
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal void EndCall()
     {
         var me = Environment.CurrentManagedThreadId;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlxMpi.Collectives;
 
 namespace MlxMpi;
@@ -8,10 +9,12 @@ public sealed unsafe partial class MlxArray
     // disposed array: the call decides, before the header phase, whether it can go on. ----
 
     /// <summary>Shape, dtype and bytes, for the flight recorder (the shape array is immutable, so no copy).</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal CallInput DescribeForCall() => new(_shape, _dtype, _size * ElementSize);
 
     /// <summary>Leases the memory and returns the address of the first logical element; false when the array or its
     /// memory is already released.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal bool TryAcquireData(out BufferLease lease, out byte* firstElement)
     {
         lease = default;
@@ -25,6 +28,7 @@ public sealed unsafe partial class MlxArray
 
     /// <summary>Writes the host array's logical elements in row-major order from memory held by
     /// <paramref name="held"/> (its <see cref="CallBuffer.Pointer"/> is the first logical element).</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void CopyLogicalBytes(in CallBuffer held, byte* destination)
     {
         var elementSize = ElementSize;
@@ -36,6 +40,7 @@ public sealed unsafe partial class MlxArray
 
     /// <summary>Writes this array's logical values into <paramref name="destination"/>, a contiguous array of the same
     /// size and dtype on any device (a group of one's ...Into).</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void CopyValuesTo(MlxArray destination)
     {
         using var lease = destination.AcquireData();

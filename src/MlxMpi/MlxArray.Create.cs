@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MlxMpi;
 
 public sealed unsafe partial class MlxArray
@@ -74,6 +76,7 @@ public sealed unsafe partial class MlxArray
         device.Type == DeviceType.Cpu ? Create(shape, dtype) : Allocate(shape, dtype, device);
 
     /// <summary>Allocates a contiguous array for a shape this class owns and has validated.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static MlxArray Create(int[] shape, Dtype dtype)
     {
         long size = ShapeMath.ElementCount(shape);

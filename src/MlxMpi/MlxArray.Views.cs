@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MlxMpi;
 
 public sealed partial class MlxArray
@@ -46,6 +48,7 @@ public sealed partial class MlxArray
 
     /// <summary>Another handle on the same elements and layout, so that work which outlives the caller's
     /// <see cref="Dispose"/> (an async gather) still reads the values the array had.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal MlxArray ShareView()
     {
         ThrowIfDisposed();

@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi;
 
@@ -34,6 +35,7 @@ public sealed unsafe partial class MlxArray : IDisposable
 
     /// <summary>Wraps <paramref name="buffer"/>, whose owner count already includes this array. Null
     /// <paramref name="strides"/> means row-major.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private MlxArray(NativeBuffer buffer, Dtype dtype, int[] shape, long[]? strides, long offset)
     {
         _buffer = buffer;
@@ -72,6 +74,7 @@ public sealed unsafe partial class MlxArray : IDisposable
     /// <summary>The bytes the elements take when packed: <see cref="Size"/> times the element size.</summary>
     public long NBytes
     {
+        [MethodImpl(HotPath.Inlined)]
         get { ThrowIfDisposed(); return _size * ElementSize; }
     }
 
@@ -84,6 +87,7 @@ public sealed unsafe partial class MlxArray : IDisposable
 
     /// <summary>Releases this array's hold on its memory; the memory is freed when no view still uses it.
     /// Calling it again does nothing.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -100,13 +104,22 @@ public sealed unsafe partial class MlxArray : IDisposable
     // ---- Internal surface for the Distributed facade and the interop layer. ----
 
     /// <summary>True once <see cref="Dispose"/> has been called.</summary>
-    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    internal bool IsDisposed
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => Volatile.Read(ref _disposed) != 0;
+    }
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> if the array has been disposed.</summary>
+    [MethodImpl(HotPath.Inlined)]
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
     /// <summary>Bytes per element.</summary>
-    internal int ElementSize => DtypeInfo.SizeOf(_dtype);
+    internal int ElementSize
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => DtypeInfo.SizeOf(_dtype);
+    }
 
     /// <summary>The shape itself, not a copy: callers must not change it.</summary>
     internal int[] ShapeArray
@@ -133,6 +146,7 @@ public sealed unsafe partial class MlxArray : IDisposable
     /// <see cref="NBytes"/> describe them as one block. Empty and 1-element arrays always do.</summary>
     internal bool IsContiguous
     {
+        [MethodImpl(HotPath.Inlined)]
         get { ThrowIfDisposed(); return _strides is null || ShapeMath.IsRowMajor(_shape, _strides); }
     }
 
@@ -142,6 +156,7 @@ public sealed unsafe partial class MlxArray : IDisposable
     /// <see cref="AcquireData"/> to also survive a concurrent Dispose.</remarks>
     internal byte* DataPointer
     {
+        [MethodImpl(HotPath.Inlined)]
         get { ThrowIfDisposed(); return _buffer.Base + _offset * ElementSize; }
     }
 
@@ -152,6 +167,7 @@ public sealed unsafe partial class MlxArray : IDisposable
     /// <summary>Holds the memory until the lease is disposed, even across a concurrent <see cref="Dispose"/>.
     /// <see cref="BufferLease.Base"/> plus <see cref="ElementOffset"/> elements is the first logical element.</summary>
 
+    [MethodImpl(HotPath.Optimized)]
     internal BufferLease AcquireData()
     {
         ThrowIfDisposed();
@@ -163,6 +179,7 @@ public sealed unsafe partial class MlxArray : IDisposable
     internal void CopyLogicalBytesTo(byte* destination) => CopyElements(0, _size, destination);
 
     /// <summary>Copies logical elements [start, start + count) to destination under a lease.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private void CopyElements(long start, long count, byte* destination)
     {
         ThrowIfDisposed();

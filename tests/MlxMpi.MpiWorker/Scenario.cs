@@ -37,6 +37,8 @@ internal enum Suite
     InitRefused,
     /// <summary>A host that initialised MPI itself before Distributed.Init.</summary>
     HostInitialised,
+    /// <summary>The per-call path never runs tier-0 code (a launch with call counting from the first call).</summary>
+    JitTiers,
 }
 
 /// <summary>Marks a static `void Run(ScenarioContext)` method as the scenario <paramref name="name"/> of <paramref name="suite"/>.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using MlxMpi.Interop;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi;
 
@@ -43,6 +44,7 @@ internal static unsafe class BufferCache
     }
 
     /// <summary>A buffer (not yet in use) of at least <paramref name="bytes"/> bytes, 64-byte aligned.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static NativeBuffer Rent(long bytes)
     {
         var sizeClass = ClassOf(Math.Max(bytes, 1));
@@ -69,6 +71,7 @@ internal static unsafe class BufferCache
     }
 
     /// <summary>Takes back a buffer whose last reference is gone; frees its memory when the cache is full.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static void Return(NativeBuffer buffer)
     {
         var sizeClass = ClassOf(buffer.Capacity);
@@ -110,6 +113,7 @@ internal static unsafe class BufferCache
             buffer.FreeHostMemory();
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static void Enter()
     {
         if (Interlocked.CompareExchange(ref gate, 1, 0) == 0)
@@ -122,6 +126,7 @@ internal static unsafe class BufferCache
     private static void Exit() => Volatile.Write(ref gate, 0);
 
     /// <summary>The smallest class whose capacity holds <paramref name="bytes"/>.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static int ClassOf(long bytes)
     {
         if (bytes <= SmallestClassBytes)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MlxMpi;
 
 /// <summary>Keeps an array's memory alive while native code reads or writes it, even if another thread disposes
@@ -9,6 +10,7 @@ internal readonly unsafe struct BufferLease : IDisposable
 
     /// <summary>Takes a lease on use <paramref name="generation"/> of <paramref name="buffer"/>.</summary>
     /// <exception cref="ObjectDisposedException">That use has ended: every array using the memory is disposed.</exception>
+    [MethodImpl(HotPath.Optimized)]
     public BufferLease(NativeBuffer buffer, int generation)
     {
         if (!buffer.TryAddReference(generation))
@@ -16,14 +18,21 @@ internal readonly unsafe struct BufferLease : IDisposable
         _buffer = buffer;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private BufferLease(NativeBuffer buffer, bool adopted) => _buffer = buffer;
 
     /// <summary>Takes over a reference the caller already added (<see cref="NativeBuffer.TryAddReference"/>).</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static BufferLease Adopt(NativeBuffer buffer) => new(buffer, adopted: true);
 
     /// <summary>The start of the buffer's memory.</summary>
-    public byte* Base => _buffer.Base;
+    public byte* Base
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => _buffer.Base;
+    }
 
     /// <summary>Ends the lease.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Dispose() => _buffer?.Release();
 }

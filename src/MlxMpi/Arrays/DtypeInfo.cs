@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MlxMpi;
 
 /// <summary>Facts about each <see cref="Dtype"/>: element size, MLX name and the .NET element type.</summary>
@@ -14,6 +16,7 @@ internal static class DtypeInfo
             throw new ArgumentException($"{(int)dtype} is not a Dtype value", paramName);
     }
 
+    [MethodImpl(HotPath.Optimized)]
     public static int SizeOf(Dtype dtype) => dtype switch
     {
         Dtype.Bool or Dtype.UInt8 or Dtype.Int8 => 1,

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MlxMpi;
 
 /// <summary>64-byte aligned native memory shared by an array and all of its views: host memory from
@@ -44,10 +46,14 @@ internal sealed unsafe class NativeBuffer
     public Device Device { get; }
 
     /// <summary>True for host memory, which the host may read and write through <see cref="Base"/>.</summary>
-    public bool IsHost => Device.Type == DeviceType.Cpu;
+    public bool IsHost
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => Device.Type == DeviceType.Cpu;
+    }
 
     /// <summary>The usable length of the current use; the memory may be larger (<see cref="Capacity"/>).</summary>
-    public long ByteLength { get; private set; }
+    public long ByteLength { [MethodImpl(HotPath.Inlined)] get; private set; }
 
     /// <summary>The size of the memory itself (its size class in <see cref="BufferCache"/> for host memory).</summary>
     public long Capacity { get; }
@@ -67,6 +73,7 @@ internal sealed unsafe class NativeBuffer
 
     /// <summary>Allocates <paramref name="byteLength"/> bytes, left uninitialised, with one owner.</summary>
     /// <exception cref="OutOfMemoryException">The memory is not available.</exception>
+    [MethodImpl(HotPath.Optimized)]
     public static NativeBuffer Allocate(long byteLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(byteLength);
@@ -95,6 +102,7 @@ internal sealed unsafe class NativeBuffer
 
     /// <summary>True when the host memory of both buffers overlaps (two views of one caller's memory, say).
     /// Empty memory overlaps nothing but itself (every empty view of caller memory has the same dummy base).</summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool Overlaps(NativeBuffer other) =>
         ReferenceEquals(this, other) ||
         (IsHost && other.IsHost && ByteLength > 0 && other.ByteLength > 0 &&
@@ -130,6 +138,7 @@ internal sealed unsafe class NativeBuffer
 
     /// <summary>Registers one more array that uses the buffer.</summary>
     /// <exception cref="ObjectDisposedException">The last owner has already gone.</exception>
+    [MethodImpl(HotPath.Optimized)]
     public void AddOwner(int generation)
     {
         if (!TryAdd(OneOwner, generation))
@@ -148,6 +157,7 @@ internal sealed unsafe class NativeBuffer
     /// <summary>Drops a lease; the last reference gives the memory back (to the cache, or to the device runtime).</summary>
     public void Release() => Drop(OneLease);
 
+    [MethodImpl(HotPath.Optimized)]
     private bool TryAdd(long amount, int generation)
     {
         long current = Volatile.Read(ref _counts);
@@ -167,6 +177,7 @@ internal sealed unsafe class NativeBuffer
         return false;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private void Drop(long amount)
     {
         if (References(Interlocked.Add(ref _counts, -amount)) != 0)

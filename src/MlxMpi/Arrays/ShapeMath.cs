@@ -1,4 +1,5 @@
 using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi;
 
@@ -23,6 +24,7 @@ internal static class ShapeMath
 
     /// <summary>The number of elements of a shape with no negative dimension (1 for a 0-d shape).</summary>
     /// <exception cref="ArgumentException">The count does not fit in a <see cref="long"/>.</exception>
+    [MethodImpl(HotPath.Optimized)]
     public static long ElementCount(ReadOnlySpan<int> shape)
     {
         // A zero anywhere empties the array, however large the other dimensions are.
@@ -40,6 +42,7 @@ internal static class ShapeMath
 
     /// <summary>The bytes that <paramref name="count"/> elements of <paramref name="elementSize"/> bytes take.</summary>
     /// <exception cref="ArgumentException">The size does not fit in a <see cref="long"/>.</exception>
+    [MethodImpl(HotPath.Optimized)]
     public static long ByteCount(long count, int elementSize, ReadOnlySpan<int> shape)
     {
         if (count > long.MaxValue / elementSize)

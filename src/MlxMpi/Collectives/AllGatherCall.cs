@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlxMpi.Interop;
 
 namespace MlxMpi.Collectives;
@@ -18,6 +19,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
     private int dtype;
     private Device device;
 
+    [MethodImpl(HotPath.Optimized)]
     internal AllGatherCall(MlxArray? x, MlxArray? output, Stream? stream, bool into)
     {
         this.x = x;
@@ -26,10 +28,15 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
         Op = into ? CollectiveOp.AllGatherInto : CollectiveOp.AllGather;
     }
 
-    public CollectiveOp Op { get; }
+    public CollectiveOp Op { [MethodImpl(HotPath.Inlined)] get; }
 
-    public readonly CallInput Input => CallInput.Of(x);
+    public readonly CallInput Input
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => CallInput.Of(x);
+    }
 
+    [MethodImpl(HotPath.Optimized)]
     public Exception? Prepare(Group group, HeaderExchange header, long sequence)
     {
         if ((CallChecks.Input(x, stream) ?? RowsFit(x!, group.Size)) is { } invalid)
@@ -53,6 +60,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
         }
     }
 
+    [MethodImpl(HotPath.Optimized)]
     public readonly MlxArray Complete(Group group, HeaderExchange header)
     {
         if (input.Inline is not null)
@@ -67,6 +75,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
         return result!;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     public void Release(bool succeeded)
     {
         input.Dispose();
@@ -75,6 +84,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
             result?.Dispose();
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static Exception? RowsFit(MlxArray x, int groupSize)
     {
         var rows = x.Ndim == 0 ? 1L : x.ShapeArray[0];
@@ -84,6 +94,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
     }
 
     /// <summary>AllGatherInto's output must be exactly what AllGather would return; checked without allocating.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static Exception? CheckOutput(MlxArray x, MlxArray? output, int groupSize)
     {
         var ndim = Math.Max(x.Ndim, 1);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MlxMpi.Collectives;
 
 /// <summary>
@@ -9,6 +10,7 @@ internal readonly unsafe struct CallBuffer : IDisposable
     private readonly BufferLease lease;
     private readonly bool held;
 
+    [MethodImpl(HotPath.Optimized)]
     private CallBuffer(BufferLease lease, byte* pointer)
     {
         this.lease = lease;
@@ -16,9 +18,10 @@ internal readonly unsafe struct CallBuffer : IDisposable
         Pointer = pointer;
     }
 
-    internal byte* Pointer { get; }
+    internal byte* Pointer { [MethodImpl(HotPath.Inlined)] get; }
 
     /// <summary>Leases <paramref name="array"/>; returns the failure (named <paramref name="what"/>) instead of throwing.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static Exception? TryHold(MlxArray array, string what, out CallBuffer buffer)
     {
         buffer = default;
@@ -28,6 +31,7 @@ internal readonly unsafe struct CallBuffer : IDisposable
         return null;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     public void Dispose()
     {
         if (held)

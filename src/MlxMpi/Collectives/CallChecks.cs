@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MlxMpi.Collectives;
 
 /// <summary>
@@ -6,6 +7,7 @@ namespace MlxMpi.Collectives;
 /// </summary>
 internal static class CallChecks
 {
+    [MethodImpl(HotPath.Optimized)]
     internal static Exception? Input(MlxArray? x, Stream? stream)
     {
         if (x is null)
@@ -23,6 +25,7 @@ internal static class CallChecks
     /// either x itself (<paramref name="mayBeInput"/>: an in-place reduction) or memory x does not share.</summary>
     /// <paramref name="rule"/> says in words how the shape follows from x's (only formatted on failure: a call
     /// that succeeds allocates nothing here).
+    [MethodImpl(HotPath.Optimized)]
     internal static Exception? Output(MlxArray x, MlxArray? output, ReadOnlySpan<int> shape, ShapeRule rule, int groupSize, bool mayBeInput = false)
     {
         if (output is null)
@@ -46,6 +49,7 @@ internal static class CallChecks
 
     internal enum ShapeRule { SameAsInput, Gathered, Scattered }
 
+    [MethodImpl(HotPath.Optimized)]
     private static string Describe(ShapeRule rule, int groupSize) => rule switch
     {
         ShapeRule.Gathered => $"x's shape with dimension 0 times {groupSize}",
@@ -54,5 +58,6 @@ internal static class CallChecks
     };
 
     /// <summary>A handle on x that survives the caller disposing x while an async call waits its turn.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static MlxArray? HoldForLater(MlxArray? x) => x is { IsDisposed: false } ? x.ShareView() : null;
 }

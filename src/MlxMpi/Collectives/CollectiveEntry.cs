@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MlxMpi.Collectives;
 
 /// <summary>
@@ -7,6 +8,7 @@ namespace MlxMpi.Collectives;
 internal static class CollectiveEntry
 {
     /// <summary>An op whose result on a group of one is x itself (all_gather, all_sum, all_max, all_min, sum_scatter).</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static MlxArray Run<TCall>(Group group, MlxArray x, Stream? stream, TCall call) where TCall : struct, ICollectiveCall<MlxArray>
     {
         if (group.Size != 1)
@@ -18,6 +20,7 @@ internal static class CollectiveEntry
     /// <summary>An ...Into op: on a group of one, x's values are copied into output (nothing to do when output is x).</summary>
     /// <paramref name="gathered"/>: the output has all_gather's shape (x's, or [1] for a 0-d x), else x's shape
     /// exactly, and may be x itself (an in-place reduction).
+    [MethodImpl(HotPath.Optimized)]
     internal static void RunInto<TCall>(Group group, MlxArray x, MlxArray output, Stream? stream, TCall call, bool gathered)
         where TCall : struct, ICollectiveCall<MlxArray>
     {
@@ -42,9 +45,12 @@ internal static class CollectiveEntry
     }
 
     /// <summary>An async op: queued behind every collective started before; on a group of one a view of x (the caller
-    /// may dispose x as soon as the call returns).</summary>
-    internal static Task<MlxArray> RunAsync<TCall>(Group group, MlxArray? x, Stream? stream, Func<MlxArray?, TCall> callOn,
-                                                   CancellationToken cancellationToken)
+    /// may dispose x as soon as the call returns). <paramref name="callOn"/> makes the call for the input it will read
+    /// (a view that outlives the caller's x), from <paramref name="argument"/>: a static lambda, so queueing allocates
+    /// no closure.</summary>
+    [MethodImpl(HotPath.Optimized)]
+    internal static Task<MlxArray> RunAsync<TCall, TArgument>(Group group, MlxArray? x, Stream? stream, TArgument argument,
+                                                              Func<MlxArray?, Stream?, TArgument, TCall> callOn, CancellationToken cancellationToken)
         where TCall : struct, ICollectiveCall<MlxArray>
     {
         group.ThrowIfDisposed();
@@ -55,6 +61,6 @@ internal static class CollectiveEntry
             return CallChecks.Input(x, stream) is { } failure ? Task.FromException<MlxArray>(failure) : Task.FromResult(x!.ShareView());
         }
         var held = CallChecks.HoldForLater(x);
-        return CollectiveSkeleton.Enqueue<TCall, MlxArray>(group, callOn(held ?? x), held, cancellationToken);
+        return CollectiveSkeleton.Enqueue<TCall, MlxArray>(group, callOn(held ?? x, stream, argument), held, cancellationToken);
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MlxMpi.Collectives;
 
 /// <summary>
@@ -24,6 +26,7 @@ internal static class CollectiveQueue
     /// instead of taking part normally (never, for sync calls). Pass a static lambda and a struct state: the fast
     /// path then allocates nothing.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static TResult Run<TState, TResult>(TState state, Func<TState, Exception?, TResult> work)
     {
         if (TryEnterInline())
@@ -43,6 +46,7 @@ internal static class CollectiveQueue
     }
 
     /// <summary>Queues <paramref name="work"/> behind every collective started before it and returns at once.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static Task<TResult> Enqueue<TState, TResult>(TState state, Func<TState, Exception?, TResult> work, CancellationToken cancellationToken)
     {
         var item = new QueuedCollective<TState, TResult>(state, work, cancellationToken);
@@ -80,6 +84,7 @@ internal static class CollectiveQueue
         return true;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static bool TryEnterInline()
     {
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
@@ -95,6 +100,7 @@ internal static class CollectiveQueue
     private static void ExitInline() => ReleaseBusy();
 
     /// <summary>Clears busy; if work was queued meanwhile, takes busy back for it and wakes the worker.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static void ReleaseBusy()
     {
         Interlocked.Exchange(ref busy, 0);
@@ -109,6 +115,7 @@ internal static class CollectiveQueue
         return thread;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static void Drain()
     {
         while (true)
@@ -154,6 +161,7 @@ internal sealed class QueuedCollective<TState, TResult> : QueuedCollective
     private readonly CancellationTokenRegistration registration;
     private int phase;
 
+    [MethodImpl(HotPath.Optimized)]
     internal QueuedCollective(TState state, Func<TState, Exception?, TResult> work, CancellationToken cancellationToken)
     {
         this.state = state;
@@ -171,6 +179,7 @@ internal sealed class QueuedCollective<TState, TResult> : QueuedCollective
             completion.TrySetCanceled(cancellationToken);
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal override void Execute()
     {
         registration.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlxMpi.Diagnostics;
 using MlxMpi.Interop;
 
@@ -13,6 +14,7 @@ namespace MlxMpi.Collectives;
 internal static class CollectiveSkeleton
 {
     /// <summary>Runs <paramref name="call"/> now (or after the collectives started before it) and returns its result.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static TResult Run<TCall, TResult>(Group group, TCall call) where TCall : struct, ICollectiveCall<TResult>
     {
         group.BeginCall();
@@ -22,7 +24,7 @@ internal static class CollectiveSkeleton
             comm.BeginHold();
             try
             {
-                return CollectiveQueue.Run((group, call), static (s, announce) => Execute<TCall, TResult>(s.group, s.call, announce));
+                return CollectiveQueue.Run((group, call), [MethodImpl(HotPath.Optimized)] static (s, announce) => Execute<TCall, TResult>(s.group, s.call, announce));
             }
             finally
             {
@@ -40,6 +42,7 @@ internal static class CollectiveSkeleton
     /// communicator is held until the call ends, so disposing the group meanwhile defers its free.
     /// <paramref name="afterwards"/> runs when the call has ended (the caller's views are released there).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static Task<TResult> Enqueue<TCall, TResult>(Group group, TCall call, IDisposable? afterwards, CancellationToken cancellationToken)
         where TCall : struct, ICollectiveCall<TResult>
     {
@@ -50,7 +53,7 @@ internal static class CollectiveSkeleton
             comm.BeginHold();
             try
             {
-                return CollectiveQueue.Enqueue((group, call, comm, afterwards), static (s, announce) =>
+                return CollectiveQueue.Enqueue((group, call, comm, afterwards), [MethodImpl(HotPath.Optimized)] static (s, announce) =>
                 {
                     try
                     {
@@ -79,6 +82,7 @@ internal static class CollectiveSkeleton
     /// The header phase and the op's data phase. <paramref name="announce"/>, when set, is a failure to report
     /// instead of taking part (a cancelled async call).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private static TResult Execute<TCall, TResult>(Group group, TCall call, Exception? announce)
         where TCall : struct, ICollectiveCall<TResult>
     {

@@ -1,4 +1,5 @@
 using MlxMpi.Interop;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi.Collectives;
 
@@ -42,6 +43,7 @@ internal sealed unsafe class HeaderExchange
     internal bool IsWellFormed(int rank) => HeaderSlot.IsWellFormed(Received(rank), Capacity);
 
     /// <summary>Describes this rank's call; returns where an inline payload goes, or null (see <see cref="HeaderSlot.WriteCall"/>).</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal byte* WriteCall(CollectiveOp op, long sequence, Dtype dtype, ReadOnlySpan<int> shape, long payloadBytes,
                              DeviceType deviceType = DeviceType.Cpu)
     {
@@ -83,6 +85,7 @@ internal sealed unsafe class HeaderExchange
     /// fit in its slot, a second one of whole descriptions. Every rank learns from the first round alone whether
     /// and how large the second is. Caller holds <see cref="MpiRuntime.CallLock"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void Swap(CommHandle comm)
     {
         extendedStride = 0;
@@ -116,6 +119,7 @@ internal sealed unsafe class HeaderExchange
     /// throws its own exception (<paramref name="localFailure"/>); the others throw a CollectiveMismatchException
     /// naming it. The messages are built only from the exchanged descriptions, so they are the same on every rank.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void RequireAgreement(CollectiveOp op, long sequence, Exception? localFailure)
     {
         List<int>? failed = null;
@@ -167,6 +171,7 @@ internal sealed unsafe class HeaderExchange
     }
 
     /// <summary>Copies every rank's inline payload, in rank order, to <paramref name="destination"/>.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void CopyInlinePayloads(byte* destination)
     {
         for (var rank = 0; rank < size; rank++)

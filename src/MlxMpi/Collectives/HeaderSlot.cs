@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi.Collectives;
 
@@ -47,6 +48,7 @@ internal static unsafe class HeaderSlot
 
     internal static int PayloadOffset(int ndim) => (DescriptionBytes(ndim) + 7) & ~7;
 
+    [MethodImpl(HotPath.Inlined)]
     internal static bool FitsInline(int ndim, long payloadBytes) => PayloadOffset(ndim) + payloadBytes <= Size;
 
     /// <summary>True when a call with <paramref name="ndim"/> dimensions cannot be described in the slot alone.</summary>
@@ -58,6 +60,7 @@ internal static unsafe class HeaderSlot
     /// when it does not fit. Device memory never travels inline, and the device type is part of the call: a rank
     /// gathering GPU memory cannot be matched with one gathering host memory (their data phases differ).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static byte* WriteCall(byte* description, CollectiveOp op, long sequence, Dtype dtype, ReadOnlySpan<int> shape, long payloadBytes,
                                     DeviceType deviceType = DeviceType.Cpu)
     {
@@ -101,6 +104,7 @@ internal static unsafe class HeaderSlot
     /// True when <paramref name="description"/> was written by this protocol version and everything it claims to
     /// hold lies within the <paramref name="capacity"/> bytes it arrived in, so reading it stays in bounds.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static bool IsWellFormed(byte* description, int capacity)
     {
         if (!IsThisProtocol(description))
@@ -113,6 +117,7 @@ internal static unsafe class HeaderSlot
     /// For a slot from the first round: the length of the whole description that follows in the second round, or 0
     /// when the slot is all there is (also for a slot that is not this protocol's: it never gets a second round).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static int ExtensionBytesOf(byte* slot)
     {
         if (!IsThisProtocol(slot) || (FlagsOf(slot) & ExtendedFlag) == 0)
@@ -121,10 +126,12 @@ internal static unsafe class HeaderSlot
         return needed >= FixedBytes && needed <= Math.Max(DescriptionBytes(MaxNdim), MaxFailureBytes) ? (int)needed : 0;
     }
 
+    [MethodImpl(HotPath.Inlined)]
     private static bool IsThisProtocol(byte* description) =>
         BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(description, 4)) == Magic && description[4] == Version;
 
     /// <summary>The bytes a description claims to use (negative or huge for garbage).</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static long NeededBytes(byte* description)
     {
         var ndim = NdimOf(description);
@@ -176,6 +183,7 @@ internal static unsafe class HeaderSlot
     /// except, for an uneven gather (<paramref name="rowsMayDiffer"/>), dimension 0 and what follows from it
     /// (payload size, inline).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static bool SameCall(byte* a, byte* b, bool rowsMayDiffer = false)
     {
         var ndim = NdimOf(a);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MlxMpi.Collectives;
 
 /// <summary>
@@ -10,15 +11,21 @@ internal unsafe struct InputPayload
     private MlxArray? packed;
 
     /// <summary>Where this rank's payload is in its header slot; null when it travels in the data phase.</summary>
-    internal byte* Inline { get; private set; }
+    internal byte* Inline { [MethodImpl(HotPath.Inlined)] get; private set; }
 
     /// <summary>The first element MPI sends from: x's, or its packed copy's.</summary>
-    internal readonly byte* Pointer => held.Pointer;
+    internal readonly byte* Pointer
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => held.Pointer;
+    }
 
+    [MethodImpl(HotPath.Optimized)]
     internal Exception? Hold(MlxArray x) => CallBuffer.TryHold(x, "input", out held);
 
     /// <summary>Describes the call as <paramref name="shape"/> (x's, or what the op counts it as) and places x's
     /// values: in the slot when they fit, else left in place, packed first when x is a strided view.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal Exception? Describe(HeaderExchange header, CollectiveOp op, long sequence, MlxArray x, ReadOnlySpan<int> shape)
     {
         Inline = header.WriteCall(op, sequence, x.Dtype, shape, x.NBytes, x.Device.Type);
@@ -34,6 +41,7 @@ internal unsafe struct InputPayload
         return CallBuffer.TryHold(packed, "packed input", out held);
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal readonly void Dispose()
     {
         held.Dispose();

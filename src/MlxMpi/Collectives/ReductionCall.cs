@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlxMpi.Interop;
 
 namespace MlxMpi.Collectives;
@@ -22,6 +23,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
     private Dtype dtype;
     private Device device;
 
+    [MethodImpl(HotPath.Optimized)]
     private ReductionCall(CollectiveOp op, ReduceOp reduce, bool scatter, MlxArray? x, MlxArray? output, Stream? stream)
     {
         Op = op;
@@ -32,17 +34,24 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
         this.stream = stream;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static ReductionCall AllReduce(CollectiveOp op, MlxArray? x, MlxArray? output, Stream? stream) =>
         new(op, op switch { CollectiveOp.AllMax => ReduceOp.Max, CollectiveOp.AllMin => ReduceOp.Min, _ => ReduceOp.Sum },
             scatter: false, x, output, stream);
 
+    [MethodImpl(HotPath.Optimized)]
     internal static ReductionCall SumScatter(MlxArray? x, MlxArray? output, Stream? stream) =>
         new(CollectiveOp.SumScatter, ReduceOp.Sum, scatter: true, x, output, stream);
 
-    public CollectiveOp Op { get; }
+    public CollectiveOp Op { [MethodImpl(HotPath.Inlined)] get; }
 
-    public readonly CallInput Input => CallInput.Of(x);
+    public readonly CallInput Input
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => CallInput.Of(x);
+    }
 
+    [MethodImpl(HotPath.Optimized)]
     public Exception? Prepare(Group group, HeaderExchange header, long sequence)
     {
         if ((CallChecks.Input(x, stream) ?? (scatter ? ScatterShapeError(x!, group.Size) : null)) is { } invalid)
@@ -77,6 +86,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
         }
     }
 
+    [MethodImpl(HotPath.Optimized)]
     public readonly MlxArray Complete(Group group, HeaderExchange header)
     {
         var elements = scatter ? count / group.Size : count;
@@ -106,6 +116,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
         return result!;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     public void Release(bool succeeded)
     {
         input.Dispose();
@@ -114,6 +125,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
             result?.Dispose();
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static Exception? ScatterShapeError(MlxArray x, int groupSize)
     {
         if (x.Ndim == 0)
@@ -124,6 +136,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
         return null;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private readonly Exception? OutputError(MlxArray input, MlxArray destination, ReadOnlySpan<int> shape, int groupSize)
     {
         var inPlace = ReferenceEquals(destination, input);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MlxMpi.Collectives;
+using System.Runtime.CompilerServices;
 
 namespace MlxMpi.Diagnostics;
 
@@ -35,9 +36,14 @@ internal static class FlightRecorder
         set => timedForWatchdog = value;
     }
 
-    private static bool Timed => timedForWatchdog || MlxMpiEventSource.Log.IsEnabled();
+    private static bool Timed
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => timedForWatchdog || MlxMpiEventSource.Log.IsEnabled();
+    }
 
     /// <summary>Marks the start of a collective; dispose the scope when it ends (normally or by an exception).</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static Scope Begin(Group group, CollectiveOp op, long sequence, CallInput input)
     {
         var start = Timed ? Stopwatch.GetTimestamp() : 0;
@@ -107,6 +113,7 @@ internal static class FlightRecorder
         EndWrite();
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static void End()
     {
         ref var record = ref Ring[completedCount % Ring.Length];
@@ -157,6 +164,7 @@ internal static class FlightRecorder
     // A full fence on the way in: no store of the change may become visible before the version turns odd.
     private static void BeginWrite() => Interlocked.Increment(ref version);
 
+    [MethodImpl(HotPath.Inlined)]
     private static void EndWrite() => Volatile.Write(ref version, version + 1);
 
     /// <summary>Ends the current record when disposed. A struct: no allocation per collective.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlxMpi.Collectives;
 using MlxMpi.Interop;
 
@@ -10,9 +11,9 @@ namespace MlxMpi;
 /// </summary>
 internal abstract class GroupBackend : IDisposable
 {
-    internal abstract int Rank { get; }
+    internal abstract int Rank { [MethodImpl(HotPath.Inlined)] get; }
 
-    internal abstract int Size { get; }
+    internal abstract int Size { [MethodImpl(HotPath.Inlined)] get; }
 
     /// <summary>The communicator every native call of this group holds for its duration.</summary>
     internal abstract CommHandle Comm { get; }
@@ -43,13 +44,21 @@ internal sealed class MpiBackend : GroupBackend
         header = new HeaderExchange(Size);
     }
 
-    internal override int Rank { get; }
+    internal override int Rank { [MethodImpl(HotPath.Inlined)] get; }
 
-    internal override int Size { get; }
+    internal override int Size { [MethodImpl(HotPath.Inlined)] get; }
 
-    internal override CommHandle Comm => comm;
+    internal override CommHandle Comm
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => comm;
+    }
 
-    internal override HeaderExchange Header => header;
+    internal override HeaderExchange Header
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => header;
+    }
 
     private PeerChannels? peers;
 

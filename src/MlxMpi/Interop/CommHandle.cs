@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace MlxMpi.Interop;
@@ -23,6 +24,7 @@ internal sealed unsafe class CommHandle : SafeHandle
 
     /// <summary>Holds the communicator until the returned scope is disposed.</summary>
     /// <exception cref="ObjectDisposedException">The handle was already released.</exception>
+    [MethodImpl(HotPath.Optimized)]
     internal Scope Use()
     {
         var added = false;
@@ -34,12 +36,14 @@ internal sealed unsafe class CommHandle : SafeHandle
     /// Holds the communicator for work that outlives the caller's stack frame (a queued collective); pair with
     /// <see cref="EndHold"/>. Throws <see cref="ObjectDisposedException"/> when it is already released.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void BeginHold()
     {
         var added = false;
         DangerousAddRef(ref added);
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal void EndHold() => DangerousRelease();
 
     protected override bool ReleaseHandle()
@@ -56,8 +60,13 @@ internal sealed unsafe class CommHandle : SafeHandle
 
         internal Scope(CommHandle owner) => this.owner = owner;
 
-        internal mlxmpi_comm* Pointer => (mlxmpi_comm*)owner.handle;
+        internal mlxmpi_comm* Pointer
+        {
+            [MethodImpl(HotPath.Inlined)]
+            get => (mlxmpi_comm*)owner.handle;
+        }
 
+        [MethodImpl(HotPath.Optimized)]
         public void Dispose() => owner.DangerousRelease();
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace MlxMpi.Interop;
@@ -6,6 +7,7 @@ namespace MlxMpi.Interop;
 internal static unsafe class NativeStatus
 {
     /// <summary>Throws the exception that <paramref name="status"/> stands for, with the shim's message; returns on OK.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static void Check(int status)
     {
         if (status != (int)mlxmpi_status.MLXMPI_STATUS_OK)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MlxMpi.Interop;
 
 /// <summary>
@@ -17,6 +18,7 @@ internal static unsafe class ShimCalls
         return (rank, size);
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static CommHandle Split(CommHandle comm, int color, int key)
     {
         using var use = comm.Use();
@@ -25,42 +27,49 @@ internal static unsafe class ShimCalls
         return CommHandle.FromNative(subgroup);
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static void AllGather(CommHandle comm, void* send, void* recv, long count, int dtype)
     {
         using var use = comm.Use();
         NativeStatus.Check(NativeMethods.mlxmpi_allgather(use.Pointer, send, recv, count, dtype));
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static void AllGatherV(CommHandle comm, void* send, long sendCount, void* recv, long* counts, long* displacements, int dtype)
     {
         using var use = comm.Use();
         NativeStatus.Check(NativeMethods.mlxmpi_allgatherv(use.Pointer, send, sendCount, recv, counts, displacements, dtype));
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static void AllReduce(CommHandle comm, void* send, void* recv, long count, int dtype, ReduceOp op)
     {
         using var use = comm.Use();
         NativeStatus.Check(NativeMethods.mlxmpi_allreduce(use.Pointer, send, recv, count, dtype, (int)op));
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static void ReduceScatter(CommHandle comm, void* send, void* recv, long recvCount, int dtype, ReduceOp op)
     {
         using var use = comm.Use();
         NativeStatus.Check(NativeMethods.mlxmpi_reduce_scatter(use.Pointer, send, recv, recvCount, dtype, (int)op));
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static void Send(CommHandle comm, void* buffer, long count, int dtype, int destination, int tag)
     {
         using var use = comm.Use();
         NativeStatus.Check(NativeMethods.mlxmpi_send(use.Pointer, buffer, count, dtype, destination, tag));
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static void Receive(CommHandle comm, void* buffer, long count, int dtype, int source, int tag)
     {
         using var use = comm.Use();
         NativeStatus.Check(NativeMethods.mlxmpi_recv(use.Pointer, buffer, count, dtype, source, tag));
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static void DeviceAllGather(CommHandle comm, Device device, void* send, void* recv, long count, int dtype, nint stream)
     {
         using var use = comm.Use();
@@ -68,6 +77,7 @@ internal static unsafe class ShimCalls
                                                                  send, recv, count, dtype, (void*)stream));
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static void DeviceAllReduce(CommHandle comm, Device device, void* send, void* recv, long count, int dtype, ReduceOp op, nint stream)
     {
         using var use = comm.Use();
@@ -75,6 +85,7 @@ internal static unsafe class ShimCalls
                                                                  send, recv, count, dtype, (int)op, (void*)stream));
     }
 
+    [MethodImpl(HotPath.Optimized)]
     internal static void DeviceReduceScatter(CommHandle comm, Device device, void* send, void* recv, long recvCount, int dtype, ReduceOp op, nint stream)
     {
         using var use = comm.Use();
@@ -84,6 +95,7 @@ internal static unsafe class ShimCalls
 
     /// <summary>Combines <paramref name="count"/> elements of <paramref name="input"/> into <paramref name="inout"/> on
     /// this rank alone, exactly as the collective reductions do.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal static void ReduceLocal(void* input, void* inout, long count, int dtype, ReduceOp op) =>
         NativeStatus.Check(NativeMethods.mlxmpi_reduce_local(input, inout, count, dtype, (int)op));
 }

@@ -35,6 +35,7 @@ public static class WorkerScenarios
     /// <summary>More than 2^31 elements per rank, at 2 ranks, when the machine has the memory (LargeCountTests).</summary>
     public static IReadOnlyList<string> LargeCount => Of("LargeCount");
 
+
     /// <summary>Live jobs watched by mlxmpi-diag (tests/MlxMpi.Tests/Diag), one launch each; they wait on gate files.</summary>
     public static IReadOnlyList<string> Diag => Of("Diag");
 
@@ -62,10 +63,13 @@ public static class WorkerScenarios
     /// <summary>A host program that initialised MPI itself before Distributed.Init (HostMpiTests).</summary>
     public static IReadOnlyList<string> HostInitialised => Of("HostInitialised");
 
+    /// <summary>The per-call path compiled optimised from the first call (HotPathTierTests).</summary>
+    public static IReadOnlyList<string> JitTiers => Of("JitTiers");
+
     /// <summary>Every suite's name, for the check that each listed scenario belongs to a launch.</summary>
     public static IReadOnlyList<string> Suites { get; } =
         ["General", "MlxPort", "Standalone", "Gpu", "LargeCount", "Diag", "Faults", "Timeouts", "Soak", "MultiNode", "ShimUnavailable", "Shutdown",
-         "InitRefused", "HostInitialised"];
+         "InitRefused", "HostInitialised", "JitTiers"];
 
     public static IReadOnlyList<(string Name, string Suite)> All => [.. Catalog.Value.Select(s => (s.Name, s.Suite))];
 }
