@@ -116,6 +116,44 @@ BENCH_EXPORT int32_t mlxmpi_bench_raw_allgather(const void* send, void* recv, in
     return MPI_SUCCESS;
 }
 
+/* The AllSum floor: as mlxmpi_bench_raw_allgather, with MPI_Allreduce(MPI_SUM) of `count` floats
+   from `send` into `recv` (count floats, preallocated by the caller). */
+BENCH_EXPORT int32_t mlxmpi_bench_raw_allreduce(const float* send, float* recv, int64_t count,
+                                                int64_t warmup, int64_t iterations,
+                                                double* seconds) {
+    if (bench_comm == MPI_COMM_NULL || !mpi_ready()) {
+        return MPI_ERR_OTHER;
+    }
+    if (count < 0 || count > INT_MAX || iterations < 1 || warmup < 0) {
+        return MPI_ERR_ARG;
+    }
+    int n = (int)count;
+    for (int64_t i = 0; i < warmup; i++) {
+        int rc = MPI_Allreduce(send, recv, n, MPI_FLOAT, MPI_SUM, bench_comm);
+        if (rc != MPI_SUCCESS) {
+            return rc;
+        }
+    }
+    int rc = MPI_Barrier(bench_comm);
+    if (rc != MPI_SUCCESS) {
+        return rc;
+    }
+    double start = MPI_Wtime();
+    for (int64_t i = 0; i < iterations; i++) {
+        rc = MPI_Allreduce(send, recv, n, MPI_FLOAT, MPI_SUM, bench_comm);
+        if (rc != MPI_SUCCESS) {
+            return rc;
+        }
+    }
+    double per_call = (MPI_Wtime() - start) / (double)iterations;
+    rc = MPI_Allreduce(MPI_IN_PLACE, &per_call, 1, MPI_DOUBLE, MPI_MAX, bench_comm);
+    if (rc != MPI_SUCCESS) {
+        return rc;
+    }
+    *seconds = per_call;
+    return MPI_SUCCESS;
+}
+
 /* Writes the text of an MPI error code (or of MPI_ERR_OTHER's meaning here) into buffer. */
 BENCH_EXPORT void mlxmpi_bench_error_string(int32_t code, char* buffer, int32_t capacity) {
     if (buffer == NULL || capacity <= 0) {

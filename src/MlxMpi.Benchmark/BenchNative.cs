@@ -34,6 +34,9 @@ internal static unsafe partial class BenchNative
     private static partial int mlxmpi_bench_raw_allgather(void* send, void* recv, long bytes, long warmup, long iterations, double* seconds);
 
     [LibraryImport(Library)]
+    private static partial int mlxmpi_bench_raw_allreduce(void* send, void* recv, long count, long warmup, long iterations, double* seconds);
+
+    [LibraryImport(Library)]
     private static partial void mlxmpi_bench_error_string(int code, byte* buffer, int capacity);
 
     [LibraryImport(Library)]
@@ -63,6 +66,14 @@ internal static unsafe partial class BenchNative
     {
         double seconds;
         Check(mlxmpi_bench_raw_allgather(send, recv, bytes, warmup, iterations, &seconds), "mlxmpi_bench_raw_allgather");
+        return seconds;
+    }
+
+    /// <summary>Seconds per MPI_Allreduce(MPI_SUM) of <paramref name="count"/> floats, max over ranks, timed in C.</summary>
+    internal static double RawAllReduce(byte* send, byte* recv, long count, long warmup, long iterations)
+    {
+        double seconds;
+        Check(mlxmpi_bench_raw_allreduce(send, recv, count, warmup, iterations, &seconds), "mlxmpi_bench_raw_allreduce");
         return seconds;
     }
 

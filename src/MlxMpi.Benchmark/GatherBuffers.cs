@@ -11,21 +11,37 @@ namespace MlxMpi.Benchmark;
 /// </summary>
 internal sealed unsafe class GatherBuffers : IDisposable
 {
-    internal GatherBuffers(long bytes, int ranks, int rank, Random random)
+    /// <param name="reduce">For --op allsum: the payload is float32 values in [1, 2) and the output has the input's
+    /// size (bytes must be a multiple of 4).</param>
+    internal GatherBuffers(long bytes, int ranks, int rank, Random random, bool reduce = false)
     {
         Bytes = bytes;
         Ranks = ranks;
         Rank = rank;
+        Reduce = reduce;
         Data = new byte[bytes];
         for (var i = 0; i < Data.Length; i++)
             Data[i] = (byte)random.Next(1, 256);
-        Input = MlxArray.FromArray(Data);
-        Output = MlxArray.Zeros([checked((int)(bytes * ranks))], Dtype.UInt8);
+        if (reduce)
+        {
+            var values = new float[bytes / sizeof(float)];
+            for (var i = 0; i < values.Length; i++)
+                values[i] = 1f + (float)random.NextDouble();
+            Buffer.BlockCopy(values, 0, Data, 0, Data.Length);
+            Input = MlxArray.FromArray(values);
+            Output = MlxArray.Zeros([values.Length], Dtype.Float32);
+        }
+        else
+        {
+            Input = MlxArray.FromArray(Data);
+            Output = MlxArray.Zeros([checked((int)(bytes * ranks))], Dtype.UInt8);
+        }
         Send = DataPointerOf(Input);
         Receive = DataPointerOf(Output);
     }
 
     internal long Bytes { get; }
+    internal bool Reduce { get; }
     internal int Ranks { get; }
     internal int Rank { get; }
     internal byte[] Data { get; }
@@ -54,6 +70,11 @@ internal sealed unsafe class GatherBuffers : IDisposable
     /// </summary>
     internal void Verify(Group world)
     {
+        if (Reduce)
+        {
+            VerifySum(world);
+            return;
+        }
         var total = (int)(Bytes * Ranks);
         var output = new Span<byte>(Receive, total);
         output.Clear();
@@ -80,6 +101,37 @@ internal sealed unsafe class GatherBuffers : IDisposable
             var (into, fresh) = MpiNetPeer.GatherOnce(this);
             if (!into.AsSpan().SequenceEqual(expected) || !fresh.AsSpan().SequenceEqual(expected))
                 throw new InvalidOperationException($"MPI.NET's AllgatherFlattened of {Bytes} B differs from AllGatherInto");
+        }
+    }
+
+    /// <summary>
+    /// AllSumInto, raw MPI_Allreduce and AllSum must agree, and each element must be within float32 rounding of
+    /// the sum computed here in double from every rank's values (gathered outside the timed region).
+    /// </summary>
+    private void VerifySum(Group world)
+    {
+        var count = (int)(Bytes / sizeof(float));
+        using var all = Distributed.AllGather(Input, world);
+        var inputs = all.ToArray<float>();
+        var output = new Span<float>(Receive, count);
+        output.Clear();
+        Distributed.AllSumInto(Input, Output, world);
+        var into = output.ToArray();
+        output.Clear();
+        Variant.RawAllReduce.Measure(this, world, 0, 1);
+        var raw = output.ToArray();
+        using var fresh = Distributed.AllSum(Input, world);
+        var allocated = fresh.ToArray<float>();
+        for (var i = 0; i < count; i++)
+        {
+            double exact = 0;
+            for (var r = 0; r < Ranks; r++)
+                exact += inputs[r * count + i];
+            foreach (var (what, got) in new[] { ("AllSumInto", into[i]), ("raw MPI_Allreduce", raw[i]), ("AllSum", allocated[i]) })
+            {
+                if (Math.Abs(got - exact) > 1e-6 * Ranks * Math.Abs(exact))
+                    throw new InvalidOperationException($"{what} of {Bytes} B: element {i} is {got}, expected {exact}");
+            }
         }
     }
 

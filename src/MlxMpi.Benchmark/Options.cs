@@ -7,6 +7,11 @@ namespace MlxMpi.Benchmark;
 internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasurement, int MaxIterations, string? OutputDirectory,
                                long[] OverlapSizes)
 {
+    internal const string AllGatherOp = "allgather", AllSumOp = "allsum";
+
+    /// <summary>Which collective is measured: all_gather (default) or all_sum (float32, against MPI_Allreduce).</summary>
+    internal string Op { get; init; } = AllGatherOp;
+
     /// <summary>8 B, then 16 B to 64 MiB in x4 steps: every power of four plus the 8-byte latency point.</summary>
     internal static long[] DefaultSizes { get; } = [8, .. Enumerable.Range(0, 12).Select(k => 16L << (2 * k))];
 
@@ -18,6 +23,8 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
 
     internal const string Usage = """
         usage: mpiexec -n <p> dotnet MlxMpi.Benchmark.dll [options]
+          --op <name>          allgather (default) or allsum: AllSum/AllSumInto of float32 against raw MPI_Allreduce
+                               (sizes then must be multiples of 4; files are named dotnet-allsum-<label>.csv)
           --out <dir>          write dotnet-p<p>.csv (every repeat) and dotnet-p<p>.txt (the table) there
           --sizes <list>       bytes per rank, comma-separated, K/M suffixes allowed (default 8,16,64,...,64M)
           --max-size <bytes>   drop default sizes and overlap sizes above this (e.g. 1M for a quick run)
@@ -38,12 +45,18 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
         var seconds = 0.1;
         var maxIterations = 1_000_000;
         string? output = null;
+        var op = AllGatherOp;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
                 case "--out": output = Value(); break;
+                case "--op":
+                    op = Value();
+                    if (op is not (AllGatherOp or AllSumOp))
+                        throw new ArgumentException($"--op {op}: expected {AllGatherOp} or {AllSumOp}\n{Usage}");
+                    break;
                 case "--sizes": sizes = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseBytes).ToArray(); break;
                 case "--overlap-sizes":
                     var list = Value();
@@ -71,7 +84,14 @@ internal sealed record Options(long[] Sizes, int Repeats, double SecondsPerMeasu
             throw new ArgumentException("--repeats must be at least 5 (the median of at least 5 repeats is reported)");
         if (seconds <= 0 || maxIterations < 1)
             throw new ArgumentException("--seconds and --max-iterations must be positive");
-        return new Options(sizes, repeats, seconds, maxIterations, output, overlapSizes);
+        if (op == AllSumOp)
+        {
+            // Float32 elements; the async overlap measurement is all_gather's alone.
+            if (sizes.Any(s => s % 4 != 0))
+                throw new ArgumentException("--op allsum: sizes must be multiples of 4 bytes (float32 elements)");
+            overlapSizes = [];
+        }
+        return new Options(sizes, repeats, seconds, maxIterations, output, overlapSizes) { Op = op };
     }
 
     internal static long ParseBytes(string text)

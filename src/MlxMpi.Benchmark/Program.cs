@@ -33,6 +33,8 @@ var world = Distributed.Init(strict: true);
 var (rank, ranks) = BenchNative.Open();
 
 var lead = rank == 0;
+var variants = Variants.For(options.Op);
+var reduce = options.Op == Options.AllSumOp;
 var clock = Stopwatch.StartNew();
 var meta = new[]
 {
@@ -48,9 +50,11 @@ var meta = new[]
 };
 // bench.sh names each launch (mpi, ranks, binding), e.g. openmpi-p2-core; the files are dotnet-<label>.csv/.txt.
 var label = Environment.GetEnvironmentVariable("BENCH_LABEL") is { Length: > 0 } given ? given : $"p{ranks}";
+if (reduce)
+    label = $"allsum-{label}";
 if (lead)
 {
-    Console.WriteLine("MlxMpi all_gather benchmark");
+    Console.WriteLine(reduce ? "MlxMpi all_sum benchmark (float32)" : "MlxMpi all_gather benchmark");
     foreach (var line in meta)
         Console.WriteLine("  " + line);
 }
@@ -62,21 +66,21 @@ var results = new Results(ranks);
 for (var s = 0; s < options.Sizes.Length; s++)
 {
     var bytes = options.Sizes[s];
-    using var buffers = new GatherBuffers(bytes, ranks, rank, random);
+    using var buffers = new GatherBuffers(bytes, ranks, rank, random, reduce);
     Progress($"{Options.FormatBytes(bytes)} ({s + 1}/{options.Sizes.Length}) calibrating");
 
     // Each variant runs about the target time per measurement (at least 5 iterations), after a tenth as many
     // untimed warm-up calls. Every rank computes the same counts from the same max-over-ranks figures.
-    var iterations = Variants.All.Select(v => (long)Math.Clamp(Math.Ceiling(options.SecondsPerMeasurement / Calibrate(v, buffers)), 5, options.MaxIterations)).ToArray();
+    var iterations = variants.Select(v => (long)Math.Clamp(Math.Ceiling(options.SecondsPerMeasurement / Calibrate(v, buffers)), 5, options.MaxIterations)).ToArray();
 
     for (var repeat = 0; repeat < options.Repeats; repeat++)
     {
         Progress($"{Options.FormatBytes(bytes)} ({s + 1}/{options.Sizes.Length}) repeat {repeat + 1}/{options.Repeats}");
         // Rotate the order each repeat, so no variant always runs first (or right after the slowest one).
-        for (var k = 0; k < Variants.All.Length; k++)
+        for (var k = 0; k < variants.Length; k++)
         {
-            var v = (k + repeat) % Variants.All.Length;
-            var variant = Variants.All[v];
+            var v = (k + repeat) % variants.Length;
+            var variant = variants[v];
             var seconds = variant.Measure(buffers, world, Math.Max(1, iterations[v] / 10), iterations[v]);
             results.Add(new Sample(ranks, variant, bytes, repeat, iterations[v], seconds));
         }
@@ -88,7 +92,7 @@ var overlap = Overlap.Run(world, rank, ranks, options, Progress);
 if (lead)
 {
     Console.Error.WriteLine($"\r{new string(' ', 100)}\r[{ranks} ranks] done in {clock.Elapsed.TotalSeconds:F0} s");
-    var table = results.Table(options.Sizes, options.Repeats) + (overlap is null ? "" : "\n" + overlap.Table());
+    var table = results.Table(options.Sizes, options.Repeats, variants) + (overlap is null ? "" : "\n" + overlap.Table());
     Console.WriteLine(table);
     if (options.OutputDirectory is { } dir)
     {
@@ -123,8 +127,8 @@ double Calibrate(Variant variant, GatherBuffers buffers)
 void WarmUpJit(Group group, int size, int me, Random rng)
 {
     Progress("warming up the JIT");
-    using var small = new GatherBuffers(8, size, me, rng);
-    using var medium = new GatherBuffers(4096, size, me, rng);
+    using var small = new GatherBuffers(8, size, me, rng, reduce);
+    using var medium = new GatherBuffers(4096, size, me, rng, reduce);
     var trace = Environment.GetEnvironmentVariable("BENCH_TRACE_WARMUP") == "1" && me == 0;
     var start = Stopwatch.GetTimestamp();
     var fastest = double.MaxValue;
@@ -134,7 +138,7 @@ void WarmUpJit(Group group, int size, int me, Random rng)
         var line = "";
         foreach (var buffers in new[] { small, medium })
         {
-            foreach (var variant in new[] { Variant.AllGather, Variant.AllGatherInto })
+            foreach (var variant in variants[1..3])
             {
                 var seconds = variant.Measure(buffers, group, 0, 5000);
                 round += seconds;

@@ -32,8 +32,10 @@ internal sealed class Results(int ranks)
         return text.ToString();
     }
 
-    internal string Table(IEnumerable<long> sizes, int repeats)
+    internal string Table(IEnumerable<long> sizes, int repeats, Variant[] variants)
     {
+        if (variants[0] == Variant.RawAllReduce)
+            return ReduceTable(sizes, repeats);
         var mpiNet = samples.Any(s => s.Variant == Variant.MpiNetFlattened);
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
@@ -59,6 +61,27 @@ internal sealed class Results(int ranks)
                 text.Append(CultureInfo.InvariantCulture, $" | {netInto * 1e6,14:F3} {netInto / raw,6:F2} | {netNew * 1e6,13:F3} {netNew / raw,6:F2}");
             }
             text.AppendLine();
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The all_sum table: bandwidth is the bytes each rank contributes per second (algorithm bandwidth).</summary>
+    private string ReduceTable(IEnumerable<long> sizes, int repeats)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"{ranks} ranks, all_sum of float32: us = seconds per call (per rank average, max over ranks), median of {repeats} " +
+            "interleaved repeats; GB/s = bytes per rank / time; x raw = time / raw C MPI_Allreduce time");
+        text.AppendLine($"{"bytes/rank",10} | {"raw C us",10} {"GB/s",7} | {"AllSum us",10} {"GB/s",7} {"x raw",6} | {"Into us",10} {"GB/s",7} {"x raw",6}");
+        text.AppendLine(new string('-', 10) + "-+-" + new string('-', 18) + "-+-" + new string('-', 25) + "-+-" + new string('-', 25));
+        foreach (var bytes in sizes)
+        {
+            var raw = Median(Variant.RawAllReduce, bytes);
+            var sum = Median(Variant.AllSum, bytes);
+            var into = Median(Variant.AllSumInto, bytes);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{Options.FormatBytes(bytes),10} | {raw * 1e6,10:F3} {bytes / raw / 1e9,7:F3} | " +
+                $"{sum * 1e6,10:F3} {bytes / sum / 1e9,7:F3} {sum / raw,6:F2} | {into * 1e6,10:F3} {bytes / into / 1e9,7:F3} {into / raw,6:F2}");
         }
         return text.ToString();
     }

@@ -15,12 +15,23 @@ internal enum Variant
     MpiNetFlattenedInto,
     /// <summary>(f) MPI.NET's AllgatherFlattened returning a new array per call (MPICH only).</summary>
     MpiNetFlattened,
+    /// <summary>--op allsum (a): MPI_Allreduce(MPI_SUM) of float32 on preallocated buffers, timed in C: the floor.</summary>
+    RawAllReduce,
+    /// <summary>--op allsum (b): Distributed.AllSum, disposing each result.</summary>
+    AllSum,
+    /// <summary>--op allsum (c): Distributed.AllSumInto a preallocated output.</summary>
+    AllSumInto,
 }
 
 internal static class Variants
 {
-    /// <summary>The variants this run measures: MPI.NET's join when it started MPI (MPICH).</summary>
+    /// <summary>The all_gather variants this run measures: MPI.NET's join when it started MPI (MPICH).</summary>
     internal static Variant[] All => MpiNetPeer.Active ? WithMpiNet : Base;
+
+    /// <summary>The variants of one op: the floor first, then the allocating and the Into form.</summary>
+    internal static Variant[] For(string op) => op == Options.AllSumOp ? Reduce : All;
+
+    private static readonly Variant[] Reduce = [Variant.RawAllReduce, Variant.AllSum, Variant.AllSumInto];
 
     private static readonly Variant[] Base = [Variant.RawC, Variant.AllGather, Variant.AllGatherInto];
     private static readonly Variant[] WithMpiNet = [.. Base, Variant.MpiNetFlattenedInto, Variant.MpiNetFlattened];
@@ -31,6 +42,9 @@ internal static class Variants
         Variant.AllGather => "allgather",
         Variant.AllGatherInto => "allgather_into",
         Variant.MpiNetFlattenedInto => "mpinet_flattened_into",
+        Variant.RawAllReduce => "raw_c_allreduce",
+        Variant.AllSum => "allsum",
+        Variant.AllSumInto => "allsum_into",
         _ => "mpinet_flattened",
     };
 
@@ -40,6 +54,9 @@ internal static class Variants
         Variant.AllGather => "AllGather",
         Variant.AllGatherInto => "AllGatherInto",
         Variant.MpiNetFlattenedInto => "MPI.NET AllgatherFlattened (reused output)",
+        Variant.RawAllReduce => "raw C MPI_Allreduce",
+        Variant.AllSum => "AllSum",
+        Variant.AllSumInto => "AllSumInto",
         _ => "MPI.NET AllgatherFlattened (new array)",
     };
 
@@ -52,6 +69,8 @@ internal static class Variants
     {
         if (variant == Variant.RawC)
             return BenchNative.RawAllGather(buffers.Send, buffers.Receive, buffers.Bytes, warmup, iterations);
+        if (variant == Variant.RawAllReduce)
+            return BenchNative.RawAllReduce(buffers.Send, buffers.Receive, buffers.Bytes / sizeof(float), warmup, iterations);
         if (variant is Variant.MpiNetFlattenedInto or Variant.MpiNetFlattened)
             return MpiNetPeer.Measure(variant, buffers, warmup, iterations);
 
@@ -67,6 +86,24 @@ internal static class Variants
             start = Stopwatch.GetTimestamp();
             for (var i = 0L; i < iterations; i++)
                 Distributed.AllGather(x, world).Dispose();
+        }
+        else if (variant == Variant.AllSum)
+        {
+            for (var i = 0L; i < warmup; i++)
+                Distributed.AllSum(x, world).Dispose();
+            BenchNative.Barrier();
+            start = Stopwatch.GetTimestamp();
+            for (var i = 0L; i < iterations; i++)
+                Distributed.AllSum(x, world).Dispose();
+        }
+        else if (variant == Variant.AllSumInto)
+        {
+            for (var i = 0L; i < warmup; i++)
+                Distributed.AllSumInto(x, output, world);
+            BenchNative.Barrier();
+            start = Stopwatch.GetTimestamp();
+            for (var i = 0L; i < iterations; i++)
+                Distributed.AllSumInto(x, output, world);
         }
         else
         {
