@@ -99,7 +99,7 @@ Task("TestMpich")
     try
     {
         Run("dotnet", $"test tests/MlxMpi.Tests/MlxMpi.Tests.csproj -c {configuration} --no-build " +
-                      "--filter \"TestCategory=Mpi&TestCategory!=MultiNode&TestCategory!=Packaging&TestCategory!=Soak&TestCategory!=LargeMemory\" " +
+                      "--filter \"TestCategory=Mpi&TestCategory!=MultiNode&TestCategory!=MpiNet&TestCategory!=Slurm&TestCategory!=Container&TestCategory!=Packaging&TestCategory!=Soak&TestCategory!=LargeMemory\" " +
                       $"--logger \"trx;LogFileName=mpich.trx\" --logger \"console;verbosity=normal\" --results-directory {results}", environment);
     }
     catch (Exception)

@@ -58,6 +58,7 @@ public static class Distributed
             var reason = WhyMpiCannotStart();
             if (reason is null)
             {
+                MpiNetGuard.ThrowIfMpiNetWouldBeLockedOut();
                 lock (MpiRuntime.CallLock)
                 {
                     var comm = MpiRuntime.StartAndCreateWorld(MpiRuntime.ResolveThreadLevel(RequestedThreadLevel));

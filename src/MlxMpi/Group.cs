@@ -8,7 +8,7 @@ namespace MlxMpi;
 /// A group of ranks that take part in collectives together: an MPI communicator, or the singleton group
 /// (rank 0 of 1, no MPI) that <see cref="Distributed.Init"/> returns outside an MPI launcher.
 /// </summary>
-public sealed unsafe class Group : IDisposable
+public sealed unsafe partial class Group : IDisposable
 {
     private readonly CommHandle? comm;
     private readonly HeaderExchange? header;

@@ -43,6 +43,7 @@ internal static class ScenarioTable
         new("desync_op", DesyncOp.Run),
         new("bad_input_one_rank", BadInputOneRank.Run),
         new("mpi_flavor", MpiFlavorMatch.Run),
+        new("from_native_round_trip", FromNativeRoundTrip.Run),
 
         // Robustness, each launched on its own (FaultTests, TimeoutTests, SoakTests): these end the job or run long.
         new("fault_sigkill", FaultInjection.Sigkill),

@@ -18,6 +18,8 @@ public sealed class GeneratedBindingsTests
     private static readonly HashSet<string> AllowedRawSignatures =
     [
         "MlxMpi.Stream.FromNative(MlxMpi.Device, System.IntPtr)", // wraps a caller's native stream, e.g. a cudaStream_t
+        "MlxMpi.Group.FromNative(System.IntPtr)",                 // adopts another binding's MPI_Comm (DESIGN.md)
+        "MlxMpi.Group.get_NativeHandle()",                        // hands this group's MPI_Comm to another binding
     ];
 
     private static readonly Assembly MlxMpiAssembly = typeof(MlxMpi.Distributed).Assembly;

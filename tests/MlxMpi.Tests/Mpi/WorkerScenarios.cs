@@ -39,6 +39,7 @@ public static class WorkerScenarios
         "desync_op",
         "bad_input_one_rank",
         "mpi_flavor",
+        "from_native_round_trip",
     ];
 
     /// <summary>General scenarios that make thousands of collectives: left out of launches with more ranks than
