@@ -6,7 +6,8 @@ internal static class LauncherVariables
 {
     public static int? WorldRank => First("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK");
 
-    public static int? WorldSize => First("OMPI_COMM_WORLD_SIZE", "PMI_SIZE");
+    // SLURM_NTASKS last: under srun --mpi=pmix it is the only size variable.
+    public static int? WorldSize => First("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS");
 
     private static int? First(params string[] names)
     {
