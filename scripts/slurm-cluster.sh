@@ -23,7 +23,9 @@ spawn() {  # spawn DIR NAME K CMD...: CMD in node K's namespace (3-node form) or
   local dir="$1" name="$2" k="$3"
   shift 3
   local where=()
-  [ ! -f "$dir/netns" ] || where=(ip netns exec "$(cat "$dir/netns")-n$k")
+  # nsenter --net, not `ip netns exec`: the latter remounts /sys, hiding the cgroup hierarchy slurmd 22.05 insists on
+  # finding (even with proctrack/linuxproc and task/none).
+  [ ! -f "$dir/netns" ] || where=(nsenter "--net=/run/netns/$(cat "$dir/netns")-n$k")
   setsid "${where[@]}" "$@" </dev/null >>"$dir/$name.out" 2>&1 &
   echo "$!" >>"$dir/pids"
 }
@@ -32,7 +34,7 @@ in_node() {  # in_node DIR K CMD...: run CMD in node K's namespace (3-node form)
   local dir="$1" k="$2"
   shift 2
   if [ -f "$dir/netns" ]; then
-    ip netns exec "$(cat "$dir/netns")-n$k" "$@"
+    nsenter "--net=/run/netns/$(cat "$dir/netns")-n$k" "$@"
   else
     "$@"
   fi
@@ -57,7 +59,9 @@ cmd_up() {
       node_lines="NodeName=$ctld_name NodeAddr=127.0.0.1 CPUs=8 RealMemory=1000 State=UNKNOWN"
       ;;
     3)
-      local cluster="mlxmpi-mn-$$"
+      # Named after the caller (a test host), which outlives this script: netns-cluster.sh clean-stale, run by
+      # other test runs, removes clusters whose named owner is gone.
+      local cluster="mlxmpi-mn-${MLXMPI_SLURM_OWNER_PID:-$PPID}"
       "$here/netns-cluster.sh" up "$cluster"
       echo "$cluster" >"$dir/netns"
       ctld_name=n1
@@ -85,13 +89,16 @@ cmd_up() {
   echo "$!" >>"$dir/pids"
   wait_for "munged" 10 test -S "$dir/munge.socket"
 
-  spawn "$dir" slurmctld 1 slurmctld -D -i -f "$dir/slurm.conf"
   local k
   if [ "$nodes" = 1 ]; then
+    spawn "$dir" slurmctld 1 slurmctld -D -i -f "$dir/slurm.conf"
     spawn "$dir" slurmd 1 slurmd -D -f "$dir/slurm.conf" -N "$ctld_name"
   else
-    # Each node its own hostname (a UTS namespace) as well as its own network: slurmd finds its NodeName by hostname.
+    # Each node gets its own hostname (a UTS namespace) as well as its own network, as slurmctld and slurmd check
+    # the hostname against the configuration.
+    spawn "$dir" slurmctld 1 unshare --uts /bin/sh -c "hostname n1 && exec slurmctld -D -i -f '$dir/slurm.conf'"
     for k in 1 2 3; do
+      mkdir -p "$dir/spool-n$k"
       spawn "$dir" "slurmd-n$k" "$k" unshare --uts /bin/sh -c "hostname n$k && exec slurmd -D -f '$dir/slurm.conf' -N n$k"
     done
   fi
