@@ -14,7 +14,7 @@
 # Host settings podman needs here come from scripts/containers/containers.conf through CONTAINERS_CONF (runc,
 # pinned ulimits); /etc is not touched. Containers and the network are named mlxmpi-ci-<pid> and removed on exit,
 # also on failure or Ctrl-C. Needs root, podman, runc, debootstrap (scripts/install-deps.sh installs them).
-# The tests that launch this: tests/MlxMpi.Tests/Containers.
+# The test that runs this: tests/MlxMpi.Tests/Launchers/ContainerTests.cs.
 set -euo pipefail
 
 readonly here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -105,13 +105,17 @@ cmd_pair() {
   subnet="$(podman network inspect "$tag" --format '{{range .Subnets}}{{.Subnet}}{{end}}')"
   [ -n "$subnet" ] || die "podman network $tag has no subnet"
   log "two containers on $subnet: $tag-a, $tag-b"
+  local mpiexec_flags=(--host "$tag-a:2,$tag-b:2" -n 4 --oversubscribe --bind-to none
+    --mca plm_rsh_agent "$here/containers/podman-agent.sh" --mca plm_rsh_no_tree_spawn 1
+    --mca btl tcp,self --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" --mca rtc ^hwloc)
+  # Where the ranks ran: two in each container, none on the host (the tests count these lines).
+  MLXMPI_CI_TAG="$tag" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    timeout --kill-after=10 120 mpiexec "${mpiexec_flags[@]}" /bin/sh -c 'echo "PLACED $(hostname)"'
+  echo "PAIR JOB"   # the tests read the pair's results from here on
   # The host's mpiexec (the same Open MPI 4.1.4 as the image's) starts one orted in each container through the agent,
   # which is `podman exec` in place of ssh; its daemons and the ranks talk TCP over the podman network only.
   MLXMPI_CI_TAG="$tag" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 TERM=dumb \
-    timeout --kill-after=10 240 mpiexec --host "$tag-a:2,$tag-b:2" -n 4 --oversubscribe --bind-to none \
-      --mca plm_rsh_agent "$here/containers/podman-agent.sh" --mca plm_rsh_no_tree_spawn 1 \
-      --mca btl tcp,self --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" \
-      --mca rtc ^hwloc -x TERM -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM \
+    timeout --kill-after=10 240 mpiexec "${mpiexec_flags[@]}" -x TERM -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM \
       /usr/share/dotnet/dotnet "$worker" "$@"
 }
 
@@ -141,7 +145,7 @@ case "${1:-all}" in
   image) cmd_image ;;
   suite) cmd_suite ;;
   pair) shift; cmd_pair "${@:-all_dtypes}" ;;
-  all) cmd_image; cmd_suite; cmd_pair all_dtypes large_payload mismatch_dtype ;;
+  all) cmd_image; cmd_suite; cmd_pair mpi_flavor all_dtypes large_payload subgroup_parity mismatch_dtype ;;
   clean) ;;
   *) die "usage: $0 image|suite|pair [scenario...]|all|clean" ;;
 esac

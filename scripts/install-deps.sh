@@ -16,7 +16,7 @@ packages=(
   slurm-wlm munge                # srun/sbatch tests on a throw-away cluster (scripts/slurm-cluster.sh)
   util-linux                     # nsenter/unshare: the 3-node Slurm cluster in network namespaces
   podman runc debootstrap        # the container tests (scripts/container-ci.sh): image built offline, runc runtime
-  uidmap slirp4netns fuse-overlayfs containernetworking-plugins  # podman's networking and storage helpers
+  containernetworking-plugins    # podman's bridge networks (the two-container job)
 )
 
 missing=()
