@@ -59,6 +59,7 @@ cmd_up() {
       node_lines="NodeName=$ctld_name NodeAddr=127.0.0.1 CPUs=8 RealMemory=1000 State=UNKNOWN"
       ;;
     3)
+      case "$dir" in /tmp/*) die "the 3-node form gives every node its own /tmp: put DIR elsewhere (e.g. /var/tmp)" ;; esac
       # Named after the caller (a test host), which outlives this script: netns-cluster.sh clean-stale, run by
       # other test runs, removes clusters whose named owner is gone.
       local cluster="mlxmpi-mn-${MLXMPI_SLURM_OWNER_PID:-$PPID}"
@@ -74,7 +75,11 @@ cmd_up() {
       ;;
     *) die "nodes must be 1 or 3, not '$nodes'" ;;
   esac
-  sed -e "s|@DIR@|$dir|g" -e "s|@CTLD_NAME@|$ctld_name|g" -e "s|@CTLD_ADDR@|$ctld_addr|g" \
+  # Job ids of our own too: Slurm's pmix plugin names a directory /tmp/spmix_appdir_<uid>_<job>.<step>, and one that a
+  # killed step left behind would fail the same job id of the next cluster ("File exists").
+  local first_job=$((($$ % 30000) * 1000 + 1))
+  echo "$first_job" >"$dir/first_job"
+  sed -e "s|@DIR@|$dir|g" -e "s|@FIRST_JOB@|$first_job|g" -e "s|@CTLD_NAME@|$ctld_name|g" -e "s|@CTLD_ADDR@|$ctld_addr|g" \
       -e "s|@CTLD_PORT@|$base|g" -e "s|@SLURMD_PORT@|$((base + 1))|g" \
       "$here/slurm/slurm.conf.in" | awk -v nodes="$node_lines" '{ if ($0 == "@NODES@") printf "%s\n", nodes; else print }' \
       >"$dir/slurm.conf"
@@ -99,7 +104,11 @@ cmd_up() {
     spawn "$dir" slurmctld 1 unshare --uts /bin/sh -c "hostname n1 && exec slurmctld -D -i -f '$dir/slurm.conf'"
     for k in 1 2 3; do
       mkdir -p "$dir/spool-n$k"
-      spawn "$dir" "slurmd-n$k" "$k" unshare --uts /bin/sh -c "hostname n$k && exec slurmd -D -f '$dir/slurm.conf' -N n$k"
+      # And its own /tmp (a mount namespace with a tmpfs there), as real nodes have: Slurm's pmix plugin creates
+      # /tmp/spmix_appdir_<uid>_<job>.<step> on every node of a step, which fails on the second with a shared /tmp.
+      # So DIR must not be under /tmp for this form.
+      spawn "$dir" "slurmd-n$k" "$k" unshare --uts --mount --propagation private /bin/sh -c \
+        "hostname n$k && mount -t tmpfs -o mode=1777 mlxmpi-n$k-tmp /tmp && exec slurmd -D -f '$dir/slurm.conf' -N n$k"
     done
   fi
   wait_for "every node idle" 60 all_idle "$dir" "$nodes"
@@ -148,6 +157,16 @@ cmd_down() {
       kill -KILL "$stepd" 2>/dev/null || true
     fi
   done
+  if [ -f "$dir/first_job" ]; then
+    local first appdir job
+    first="$(cat "$dir/first_job")"
+    for appdir in /tmp/spmix_appdir_*; do
+      [ -e "$appdir" ] || continue
+      job="${appdir##*_}"
+      job="${job%%.*}"
+      if [[ "$job" =~ ^[0-9]+$ ]] && [ "$job" -ge "$first" ] && [ "$job" -lt $((first + 1000)) ]; then rm -rf "$appdir"; fi
+    done
+  fi
   if [ -f "$dir/netns" ]; then
     "$here/netns-cluster.sh" down "$(cat "$dir/netns")"
   fi
@@ -162,7 +181,7 @@ cmd_run() {
   fi
   [ $# -gt 0 ] || die "run: no command"
   local dir
-  dir="$(mktemp -d "/tmp/mlxmpi-slurm-$$.XXXXXX")"
+  dir="$(mktemp -d "/var/tmp/mlxmpi-slurm-$$.XXXXXX")"
   rmdir "$dir"
   # shellcheck disable=SC2064  # expand now
   trap "cmd_down '$dir'" EXIT

@@ -31,7 +31,8 @@ internal sealed class SlurmCluster : IDisposable
         Launch.Require("slurmctld", "slurm-wlm");
         Launch.Require("slurmd", "slurm-wlm");
         Launch.Require("munged", "munge");
-        var directory = Path.Combine(Path.GetTempPath(), $"mlxmpi-slurm-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        // Not under /tmp: the 3-node form gives each node a /tmp of its own, which would hide the cluster's files.
+        var directory = Path.Combine("/var/tmp", $"mlxmpi-slurm-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var cluster = new SlurmCluster(directory, nodes);
         var up = Launch.Command("bash", [Script, "up", directory, $"{nodes}"], StartLimit);
         if (up.ExitCode != 0)

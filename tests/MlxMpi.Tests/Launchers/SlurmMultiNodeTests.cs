@@ -3,11 +3,10 @@ using MlxMpi.Tests.Mpi;
 namespace MlxMpi.Tests.Launchers;
 
 /// <summary>
-/// Slurm across 3 "nodes": one slurmd per network namespace of scripts/netns-cluster.sh (n1..n3, 10.231.0.0/24,
-/// each with its own hostname), slurmctld in n1. srun places one rank on each node and MPICH's ranks gather over
-/// TCP between the namespaces. Open MPI's srun --mpi=pmix is not run here: the nodes share this machine's /tmp, and
-/// Slurm's pmix plugin creates the same /tmp/spmix_appdir_&lt;uid&gt;_&lt;job&gt;.&lt;step&gt; on every node, so the
-/// second and third node fail the launch with "File exists".
+/// Slurm across 3 "nodes": one slurmd per network namespace of scripts/netns-cluster.sh (n1..n3, 10.231.0.0/24),
+/// each with its own hostname and its own /tmp (as Slurm's pmix plugin needs), slurmctld in n1. srun places one rank
+/// on each node (checked from the ranks' hostnames) and the ranks gather over TCP between the namespaces, under Open
+/// MPI (srun --mpi=pmix) and MPICH (srun --mpi=pmi2).
 /// </summary>
 [Category("Mpi")]
 [Category("Slurm")]
@@ -30,10 +29,17 @@ public sealed class SlurmMultiNodeTests
     public void StopCluster() => cluster?.Dispose();
 
     [Test]
-    public void Srun_mpi_pmi2_places_one_rank_per_node_and_they_gather_across_the_network()
+    public void Srun_mpi_pmix_places_one_rank_per_node_and_Open_MPI_gathers_across_the_network() =>
+        PlacedAndGathered("pmix", "PMIX_RANK", "libmlxmpi.so library Open MPI");
+
+    [Test]
+    public void Srun_mpi_pmi2_places_one_rank_per_node_and_MPICH_gathers_across_the_network() =>
+        PlacedAndGathered("pmi2", "PMI_RANK", "libmlxmpi.mpich.so library MPICH");
+
+    private void PlacedAndGathered(string plugin, string rankVariable, string shim)
     {
-        var placement = cluster!.Run(["srun", "--mpi=pmi2", "-N", $"{Nodes}", "-n", $"{Nodes}", "/bin/sh", "-c", "echo PLACED $PMI_RANK $(hostname)"],
-            TimeSpan.FromSeconds(60));
+        string[] srun = ["srun", $"--mpi={plugin}", "-N", $"{Nodes}", "-n", $"{Nodes}"];
+        var placement = cluster!.Run([.. srun, "/bin/sh", "-c", $"echo PLACED ${rankVariable} $(hostname)"], TimeSpan.FromSeconds(60));
         Assert.That(placement.ExitCode, Is.EqualTo(0), () => placement.Describe());
         var hosts = placement.Stdout.Split('\n').Where(l => l.StartsWith("PLACED ", StringComparison.Ordinal))
             .Select(l => l.Split(' ')[2].Trim()).Order().ToList();
@@ -41,11 +47,11 @@ public sealed class SlurmMultiNodeTests
 
         string[] scenarios = ["mpi_flavor", "init_twice", "all_dtypes", "large_payload", "subgroup_parity", "mismatch_dtype", "from_native_round_trip"];
         var seed = Launch.NewSeed();
-        var run = cluster.Run(["srun", "--mpi=pmi2", "-N", $"{Nodes}", "-n", $"{Nodes}", Launch.Dotnet, MpiLauncher.WorkerDll, "--seed", Launch.Seed(seed), .. scenarios],
-            MpiLauncher.TimeoutFor(Nodes) * 2, seed, new Dictionary<string, string> { ["UCX_HANDLE_ERRORS"] = "none" });
+        var run = cluster.Run([.. srun, Launch.Dotnet, MpiLauncher.WorkerDll, "--seed", Launch.Seed(seed), .. scenarios],
+            MpiLauncher.TimeoutFor(Nodes) * 2, seed, SlurmTests.Environment);
         foreach (var scenario in scenarios)
             run.AssertScenarioPassed(scenario, Nodes);
         run.AssertExitedCleanly();
-        SlurmTests.AssertShims(run, Nodes, "libmlxmpi.mpich.so library MPICH");
+        SlurmTests.AssertShims(run, Nodes, shim);
     }
 }

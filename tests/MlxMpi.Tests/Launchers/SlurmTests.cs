@@ -58,7 +58,7 @@ public sealed class SlurmTests
             #SBATCH --ntasks=3
             #SBATCH --output={output}
             # One job, two steps: the job's exit code is the last step's, so both statuses are printed.
-            export TERM=dumb UCX_HANDLE_ERRORS=none
+            export TERM=dumb UCX_HANDLE_ERRORS=none OMPI_MCA_mpi_yield_when_idle=1
             srun --mpi=pmix {worker}; echo "STEP pmix $?"
             srun --mpi=pmi2 -n 2 {worker}; echo "STEP pmi2 $?"
 
@@ -106,8 +106,19 @@ public sealed class SlurmTests
     {
         var seed = Launch.NewSeed();
         return cluster!.Run(["srun", $"--mpi={plugin}", "-n", $"{ranks}", Launch.Dotnet, MpiLauncher.WorkerDll, "--seed", Launch.Seed(seed), .. scenarios],
-            MpiLauncher.TimeoutFor(ranks) * 2, seed, new Dictionary<string, string> { ["UCX_HANDLE_ERRORS"] = "none" });
+            MpiLauncher.TimeoutFor(ranks) * 2, seed, Environment);
     }
+
+    /// <summary>
+    /// UCX must leave SIGSEGV to .NET (MPICH). And Open MPI must yield when idle: mpiexec --oversubscribe turns that
+    /// on, srun cannot tell Open MPI that 3 ranks share 2 cores, and busy-polling ranks then wait a time slice per
+    /// collective (allocation_budget's thousands of gathers took over 4 minutes on a loaded machine).
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>
+    {
+        ["UCX_HANDLE_ERRORS"] = "none",
+        ["OMPI_MCA_mpi_yield_when_idle"] = "1",
+    };
 
     /// <summary>Every rank printed the shim and library it loaded (mpi_flavor's INFO line), and they are the expected ones.</summary>
     internal static void AssertShims(WorkerRun run, int ranks, string expected)
