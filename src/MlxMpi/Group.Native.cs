@@ -15,7 +15,9 @@ public sealed unsafe partial class Group
     /// stays the caller's to free; disposing the returned group frees only the duplicate. Collective over that
     /// communicator: every member rank must call it, in the same order as the caller's other collectives on it.
     /// MPI must be running (initialised by that binding, e.g. <c>new MPI.Environment(ref args)</c>); MlxMpi then
-    /// shares it (<see cref="Distributed.Init"/>) and never finalizes it.
+    /// shares it (<see cref="Distributed.Init"/>) and never finalizes it. The value must be a live communicator of
+    /// the MPI this process runs: MPI cannot tell a stale or made-up handle from a real one (on Open MPI it is a
+    /// pointer), so only MPI_COMM_NULL, intercommunicators and, on MPICH, values wider than 32 bits are refused.
     /// </summary>
     /// <param name="communicator">The MPI_Comm as an integer (an int handle may be sign- or zero-extended).</param>
     /// <exception cref="DistributedException">MPI is not initialised, or the shim cannot be loaded.</exception>
