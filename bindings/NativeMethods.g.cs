@@ -194,6 +194,31 @@ internal static unsafe partial class NativeMethods
     internal static partial int mlxmpi_comm_split([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("int32_t")] int color, [NativeTypeName("int32_t")] int key, [NativeTypeName("mlxmpi_comm **")] mlxmpi_comm** subgroup);
 
     /// <summary>
+    /// Writes a new handle on the shim's own MPI_Comm_dup of native, a communicator that another
+    /// binding (MPI.NET, mpi4py, the host program) created, to *comm. native is that MPI_Comm as an
+    /// integer: the int handle on MPICH (sign- or zero-extended to 64 bits), the pointer on Open MPI.
+    /// native itself is left as it was (error handler, attributes, ownership); only the duplicate
+    /// gets MPI_ERRORS_RETURN. MPI must be initialised (by anyone) and mlxmpi_init called; an
+    /// MPI_COMM_NULL, an out-of-range MPICH handle and an intercommunicator are
+    /// MLXMPI_STATUS_INVALID_ARGUMENT. Collective over native. Free it with mlxmpi_comm_free.
+    /// Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_comm_from_native")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_comm_from_native([NativeTypeName("intptr_t")] nint native, [NativeTypeName("mlxmpi_comm **")] mlxmpi_comm** comm);
+
+    /// <summary>
+    /// Writes comm's MPI_Comm as an integer to *native, in the form mlxmpi_comm_from_native takes
+    /// (MPICH's int handle sign-extended, Open MPI's pointer). comm keeps owning it: freeing it
+    /// through another binding breaks comm. Calls no MPI. Returns a status.
+    /// </summary>
+    [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_comm_native")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int32_t")]
+    internal static partial int mlxmpi_comm_native([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm, [NativeTypeName("intptr_t *")] nint* native);
+
+    /// <summary>
     /// Frees comm and its MPI communicator (MPI_Comm_free, collective in MPI terms but local in
     /// practice). Accepts NULL. After MPI is finalized only the handle is released. Returns a status.
     /// </summary>

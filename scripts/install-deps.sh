@@ -14,6 +14,10 @@ packages=(
   procps                         # pgrep: the fault tests look for rank processes left behind
   python3-mpi4py python3-numpy   # the mpi4py comparison in the benchmark
   python3-matplotlib             # the benchmark's plots (scripts/bench_report.py)
+  slurm-wlm munge                # srun/sbatch tests on a throw-away cluster (scripts/slurm-cluster.sh)
+  util-linux                     # nsenter/unshare: the 3-node Slurm cluster in network namespaces
+  podman runc debootstrap        # the container tests (scripts/container-ci.sh): image built offline, runc runtime
+  containernetworking-plugins    # podman's bridge networks (the two-container job)
 )
 
 missing=()

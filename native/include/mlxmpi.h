@@ -141,6 +141,21 @@ MLXMPI_EXPORT int32_t mlxmpi_comm_world(mlxmpi_comm** comm);
 MLXMPI_EXPORT int32_t mlxmpi_comm_split(mlxmpi_comm* comm, int32_t color, int32_t key,
                                         mlxmpi_comm** subgroup);
 
+/* Writes a new handle on the shim's own MPI_Comm_dup of native, a communicator that another
+   binding (MPI.NET, mpi4py, the host program) created, to *comm. native is that MPI_Comm as an
+   integer: the int handle on MPICH (sign- or zero-extended to 64 bits), the pointer on Open MPI.
+   native itself is left as it was (error handler, attributes, ownership); only the duplicate
+   gets MPI_ERRORS_RETURN. MPI must be initialised (by anyone) and mlxmpi_init called; an
+   MPI_COMM_NULL, an out-of-range MPICH handle and an intercommunicator are
+   MLXMPI_STATUS_INVALID_ARGUMENT. Collective over native. Free it with mlxmpi_comm_free.
+   Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_comm_from_native(intptr_t native, mlxmpi_comm** comm);
+
+/* Writes comm's MPI_Comm as an integer to *native, in the form mlxmpi_comm_from_native takes
+   (MPICH's int handle sign-extended, Open MPI's pointer). comm keeps owning it: freeing it
+   through another binding breaks comm. Calls no MPI. Returns a status. */
+MLXMPI_EXPORT int32_t mlxmpi_comm_native(mlxmpi_comm* comm, intptr_t* native);
+
 /* Frees comm and its MPI communicator (MPI_Comm_free, collective in MPI terms but local in
    practice). Accepts NULL. After MPI is finalized only the handle is released. Returns a status. */
 MLXMPI_EXPORT int32_t mlxmpi_comm_free(mlxmpi_comm* comm);

@@ -10,7 +10,7 @@
 #include "internal.h"
 
 /* Takes ownership of comm: on failure it is freed, so callers have nothing to undo. */
-static int32_t wrap_communicator(MPI_Comm comm, mlxmpi_comm** handle) {
+int32_t mlxmpi_internal_wrap_communicator(MPI_Comm comm, mlxmpi_comm** handle) {
     /* A duplicate inherits its parent's handler, but the application may have changed the
        parent's since mlxmpi_init; say it explicitly. */
     int rc = MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
@@ -61,7 +61,7 @@ MLXMPI_EXPORT int32_t mlxmpi_comm_world(mlxmpi_comm** comm) {
     if (rc != MPI_SUCCESS) {
         return mlxmpi_internal_mpi_error("MPI_Comm_dup", rc);
     }
-    return wrap_communicator(duplicate, comm);
+    return mlxmpi_internal_wrap_communicator(duplicate, comm);
 }
 
 MLXMPI_EXPORT int32_t mlxmpi_comm_split(mlxmpi_comm* comm, int32_t color, int32_t key,
@@ -90,7 +90,7 @@ MLXMPI_EXPORT int32_t mlxmpi_comm_split(mlxmpi_comm* comm, int32_t color, int32_
     if (rc != MPI_SUCCESS) {
         return mlxmpi_internal_mpi_error("MPI_Comm_split", rc);
     }
-    return wrap_communicator(split, subgroup);
+    return mlxmpi_internal_wrap_communicator(split, subgroup);
 }
 
 MLXMPI_EXPORT int32_t mlxmpi_comm_free(mlxmpi_comm* comm) {

@@ -62,6 +62,12 @@ int32_t mlxmpi_internal_require_mpi(void);
    when MPI was initialised or finalized behind the shim's back. */
 int mlxmpi_internal_mpi_usable(void);
 
+/* ---- comm.c ---- */
+
+/* Sets MPI_ERRORS_RETURN on comm, a communicator the shim created, reads its rank and size and
+   writes a new handle owning it to *handle. Takes ownership of comm: on failure it is freed. */
+int32_t mlxmpi_internal_wrap_communicator(MPI_Comm comm, mlxmpi_comm** handle);
+
 /* ---- global_symbols.c ---- */
 
 /* Re-opens the already loaded MPI library with RTLD_GLOBAL. Best effort: returns 1 when the

@@ -69,9 +69,8 @@ internal sealed class Results(int ranks)
     private string ReduceTable(IEnumerable<long> sizes, int repeats)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture,
-            $"{ranks} ranks, all_sum of float32: us = seconds per call (per rank average, max over ranks), median of {repeats} " +
-            "interleaved repeats; GB/s = bytes per rank / time; x raw = time / raw C MPI_Allreduce time");
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"{ranks} ranks, all_sum of float32: us = seconds per call (per rank average, max over ranks), median of {repeats} interleaved repeats; GB/s = bytes per rank / time; x raw = time / raw C MPI_Allreduce time"));
         text.AppendLine($"{"bytes/rank",10} | {"raw C us",10} {"GB/s",7} | {"AllSum us",10} {"GB/s",7} {"x raw",6} | {"Into us",10} {"GB/s",7} {"x raw",6}");
         text.AppendLine(new string('-', 10) + "-+-" + new string('-', 18) + "-+-" + new string('-', 25) + "-+-" + new string('-', 25));
         foreach (var bytes in sizes)

@@ -64,6 +64,7 @@ public static partial class Distributed
                 throw refused;
             if (reason is null)
             {
+                MpiNetGuard.ThrowIfMpiNetWouldBeLockedOut();
                 lock (MpiRuntime.CallLock)
                 {
                     var comm = MpiRuntime.StartAndCreateWorld(MpiRuntime.ResolveThreadLevel(RequestedThreadLevel));

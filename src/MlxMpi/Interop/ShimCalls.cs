@@ -18,6 +18,23 @@ internal static unsafe class ShimCalls
         return (rank, size);
     }
 
+    /// <summary>The shim's own MPI_Comm_dup of another binding's communicator (collective over it).</summary>
+    internal static CommHandle Adopt(nint native)
+    {
+        mlxmpi_comm* adopted;
+        NativeStatus.Check(NativeMethods.mlxmpi_comm_from_native(native, &adopted));
+        return CommHandle.FromNative(adopted);
+    }
+
+    /// <summary>The MPI_Comm behind <paramref name="comm"/>, as an integer for another binding.</summary>
+    internal static nint NativeHandleOf(CommHandle comm)
+    {
+        using var use = comm.Use();
+        nint native;
+        NativeStatus.Check(NativeMethods.mlxmpi_comm_native(use.Pointer, &native));
+        return native;
+    }
+
     [MethodImpl(HotPath.Optimized)]
     internal static CommHandle Split(CommHandle comm, int color, int key)
     {

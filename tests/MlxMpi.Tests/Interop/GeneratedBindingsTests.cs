@@ -20,6 +20,8 @@ public sealed class GeneratedBindingsTests
         "MlxMpi.Stream.FromNative(MlxMpi.Device, System.IntPtr)", // wraps a caller's native stream, e.g. a cudaStream_t
         // DESIGN's "MlxArray views over caller memory": the address of the caller's native buffer
         "MlxMpi.MlxArray.FromPointer(System.IntPtr, MlxMpi.Dtype, System.Int32[], System.IDisposable)",
+        "MlxMpi.Group.FromNative(System.IntPtr)",                 // adopts another binding's MPI_Comm (DESIGN.md)
+        "MlxMpi.Group.get_NativeHandle()",                        // hands this group's MPI_Comm to another binding
     ];
 
     private static readonly Assembly MlxMpiAssembly = typeof(MlxMpi.Distributed).Assembly;

@@ -120,7 +120,7 @@ public static partial class MpiLauncher
         return [.. run.Stdout.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)];
     }
 
-    private static WorkerRun Run(string fileName, IReadOnlyList<string> arguments, ulong seed,
+    internal static WorkerRun Run(string fileName, IReadOnlyList<string> arguments, ulong seed,
         Action<IDictionary<string, string?>> editEnvironment, TimeSpan timeout)
     {
         var start = new ProcessStartInfo(fileName)
@@ -196,7 +196,7 @@ public static partial class MpiLauncher
             environment.Remove(name);
     }
 
-    private static ulong NewSeed() =>
+    internal static ulong NewSeed() =>
         ulong.TryParse(Environment.GetEnvironmentVariable("MLXMPI_TEST_SEED"), NumberStyles.None, CultureInfo.InvariantCulture, out var seed)
             ? seed
             : (ulong)Random.Shared.NextInt64(1, long.MaxValue);
@@ -204,7 +204,7 @@ public static partial class MpiLauncher
     private static string Mpiexec() => Environment.GetEnvironmentVariable("MLXMPI_MPIEXEC") is { Length: > 0 } path ? path : "mpiexec";
 
     // The dotnet CLI tells the processes it starts (the test host too) which host it is.
-    private static string DotnetHost() =>
+    internal static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
 
     /// <summary>Open MPI refuses root and more ranks than cores unless told, and binds ranks to cores, which
