@@ -9,11 +9,14 @@
 #      and into a new one, interleaved; then the async overlap measurement (--overlap-sizes none skips it);
 #   3. (d) mpi4py's Comm.Allgather in separate launches (scripts/bench_mpi4py.py), Open MPI only: Debian's
 #      python3-mpi4py is built against Open MPI (libmpi.so.40) and cannot be pointed at MPICH;
-#   4. scripts/bench_report.py: tables, summary.csv, report.md and the plots, one set per configuration.
+#   4. scripts/bench_report.py: tables, summary.csv, report.md and the plots, one set per configuration;
+#   5. the same launches with --op allsum (AllSum and AllSumInto of float32 against raw C MPI_Allreduce, and mpi4py's
+#      Comm.Allreduce), in results/bench-<date>/allsum/, with scripts/bench_allsum_report.py's allsum.md.
 # Everything lands in results/bench-<date>/ (gitignored); --publish also copies the CSVs and plots to docs/bench/.
 # docs/performance.md explains the method, the published figures and the cost model.
 #
 #   scripts/bench.sh [--no-build] [--publish] [--ranks "2 4"] [--bindings "core none"] [--mpi "openmpi mpich"]
+#                    [--ops "allgather allsum"]
 #                    [-- benchmark options, e.g. --max-size 1M --repeats 5]
 #
 # Launches are named <mpi>-p<ranks>-<binding> (openmpi-p2-core, mpich-p2-none, ...): dotnet-<name>.csv/.txt,
@@ -29,6 +32,7 @@ publish=0
 rank_counts="2 4"
 bindings="core none"
 mpis="openmpi mpich"
+ops="allgather allsum"
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0 ;;
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --ranks) rank_counts="$2"; shift ;;
     --bindings) bindings="$2"; shift ;;
     --mpi) mpis="$2"; shift ;;
+    --ops) ops="$2"; shift ;;
     --) shift; break ;;
     -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -137,13 +142,24 @@ launch() {  # label log command...
 }
 
 configurations > "$out/configurations.txt"
+has_op() { case " $ops " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 while read -r mpi ranks bind; do
   name="$mpi-p$ranks-$bind"
-  echo
-  echo "== $name: $(launcher "$mpi" "$ranks" "$bind")"
-  # shellcheck disable=SC2046
-  BENCH_LABEL=$name BENCH_BINDING=$bind launch "dotnet $name" "$out/dotnet-$name.log" \
-    $(launcher "$mpi" "$ranks" "$bind") dotnet "$dll" --out "$out" "${bench_args[@]}" < /dev/null
+  if has_op allgather; then
+    echo
+    echo "== $name: $(launcher "$mpi" "$ranks" "$bind")"
+    # shellcheck disable=SC2046
+    BENCH_LABEL=$name BENCH_BINDING=$bind launch "dotnet $name" "$out/dotnet-$name.log" \
+      $(launcher "$mpi" "$ranks" "$bind") dotnet "$dll" --out "$out" "${bench_args[@]}" < /dev/null
+  fi
+  if has_op allsum; then
+    # AllSum against raw MPI_Allreduce, in a folder of its own (its report: scripts/bench_allsum_report.py).
+    echo
+    echo "== allsum $name: $(launcher "$mpi" "$ranks" "$bind")"
+    # shellcheck disable=SC2046
+    BENCH_LABEL=$name BENCH_BINDING=$bind launch "dotnet allsum $name" "$out/dotnet-allsum-$name.log" \
+      $(launcher "$mpi" "$ranks" "$bind") dotnet "$dll" --op allsum --out "$out/allsum" "${bench_args[@]}" < /dev/null
+  fi
 done < "$out/configurations.txt"
 
 # Debian's python3-mpi4py links Open MPI's libmpi.so.40: it runs under Open MPI launches only.
@@ -154,8 +170,16 @@ if $python -c 'import mpi4py, numpy' 2>/dev/null; then
     echo
     echo "(d) mpi4py, a separate launch: $name"
     # shellcheck disable=SC2046
-    BENCH_LABEL=$name BENCH_BINDING=$bind launch "mpi4py $name" "$out/mpi4py-$name.log" \
-      $(launcher "$mpi" "$ranks" "$bind") $python scripts/bench_mpi4py.py --out "$out" "${bench_args[@]}" < /dev/null
+    if has_op allgather; then
+      # shellcheck disable=SC2046
+      BENCH_LABEL=$name BENCH_BINDING=$bind launch "mpi4py $name" "$out/mpi4py-$name.log" \
+        $(launcher "$mpi" "$ranks" "$bind") $python scripts/bench_mpi4py.py --out "$out" "${bench_args[@]}" < /dev/null
+    fi
+    if has_op allsum; then
+      # shellcheck disable=SC2046
+      BENCH_LABEL=$name BENCH_BINDING=$bind launch "mpi4py allsum $name" "$out/mpi4py-allsum-$name.log" \
+        $(launcher "$mpi" "$ranks" "$bind") $python scripts/bench_mpi4py.py --op allsum --out "$out/allsum" "${bench_args[@]}" < /dev/null
+    fi
   done < "$out/configurations.txt"
 else
   echo "bench: note: (d) mpi4py skipped: python3-mpi4py (and python3-numpy) are not installed for $python"
@@ -168,7 +192,12 @@ if grep -qv " 0 of " "$out/interference.txt"; then
   echo "bench: WARNING: other processes took CPU during the runs (above); rerun on an idle machine for clean figures" >&2
 fi
 echo
-$python scripts/bench_report.py "$out" --command "$invocation"
+if has_op allgather; then
+  $python scripts/bench_report.py "$out" --command "$invocation"
+fi
+if has_op allsum; then
+  $python scripts/bench_allsum_report.py "$out/allsum"
+fi
 
 if [ $publish = 1 ]; then
   mkdir -p docs/bench
@@ -177,7 +206,9 @@ if [ $publish = 1 ]; then
   cp "$out"/mpi4py-*.csv docs/bench/ 2>/dev/null || true
   cp "$out"/overlap-*.csv docs/bench/ 2>/dev/null || true
   cp "$out"/*.png docs/bench/ 2>/dev/null || true
-  cp "$out"/report.md docs/bench/report.md
+  cp "$out"/report.md docs/bench/report.md 2>/dev/null || true
+  mkdir -p docs/bench/allsum
+  cp "$out"/allsum/*.csv "$out"/allsum/allsum.md docs/bench/allsum/ 2>/dev/null || true
   echo "bench: published to docs/bench/"
 fi
 echo "bench: results in $out ($(( $(date +%s) - started )) s)"

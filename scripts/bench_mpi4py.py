@@ -45,6 +45,8 @@ def parse_args():
     parser.add_argument("--max-iterations", type=int, default=1_000_000)
     # bench.sh passes the same options to both benchmarks; the async overlap measurement is .NET's alone.
     parser.add_argument("--overlap-sizes", help="ignored (the .NET benchmark's async overlap measurement)")
+    parser.add_argument("--op", choices=["allgather", "allsum"], default="allgather",
+                        help="allsum: Comm.Allreduce(MPI.SUM) of float32 (sizes must be multiples of 4)")
     parser.add_argument("--thread-level", choices=["single", "funneled", "serialized", "multiple"],
                         help="mpi4py.rc.thread_level (default: mpi4py's own, multiple)")
     args = parser.parse_args()
@@ -87,18 +89,28 @@ def main():
 
     rng = np.random.default_rng()
     rows = []
+    reduce = args.op == "allsum"
     for index, nbytes in enumerate(args.sizes):
-        send = rng.integers(1, 256, size=nbytes, dtype=np.uint8)
-        recv = np.zeros(ranks * nbytes, dtype=np.uint8)
-        allgather = comm.Allgather
+        if reduce:
+            # The same buffers as the .NET benchmark's --op allsum: float32 values in [1, 2), a reused output.
+            send = (1 + rng.random(nbytes // 4)).astype(np.float32)
+            recv = np.zeros(nbytes // 4, dtype=np.float32)
+            allreduce = comm.Allreduce
+
+            def collective(a, b):
+                allreduce(a, b, op=MPI.SUM)
+        else:
+            send = rng.integers(1, 256, size=nbytes, dtype=np.uint8)
+            recv = np.zeros(ranks * nbytes, dtype=np.uint8)
+            collective = comm.Allgather
 
         def measure(warmup, iterations):
             for _ in range(warmup):
-                allgather(send, recv)
+                collective(send, recv)
             comm.Barrier()
             begin = MPI.Wtime()
             for _ in range(iterations):
-                allgather(send, recv)
+                collective(send, recv)
             per_call = (MPI.Wtime() - begin) / iterations
             return comm.allreduce(per_call, op=MPI.MAX)
 
@@ -113,17 +125,25 @@ def main():
         iterations = int(min(max(-(-args.seconds // seconds), 5), args.max_iterations))
         for repeat in range(args.repeats):
             progress(f"{format_bytes(nbytes)} ({index + 1}/{len(args.sizes)}) repeat {repeat + 1}/{args.repeats}")
-            rows.append((ranks, "mpi4py", nbytes, repeat, iterations, measure(max(1, iterations // 10), iterations)))
+            rows.append((ranks, "mpi4py_allreduce" if reduce else "mpi4py", nbytes, repeat, iterations,
+                         measure(max(1, iterations // 10), iterations)))
 
         recv[:] = 0
-        allgather(send, recv)
-        mine = recv[rank * nbytes:(rank + 1) * nbytes]
-        if not np.array_equal(mine, send) or not recv.all():
-            raise SystemExit(f"mpi4py Allgather of {nbytes} B gathered wrong bytes on rank {rank}")
+        collective(send, recv)
+        if reduce:
+            everyone = np.zeros(ranks * (nbytes // 4), dtype=np.float32)
+            comm.Allgather(send, everyone)
+            exact = everyone.reshape(ranks, -1).astype(np.float64).sum(axis=0)
+            if not np.allclose(recv, exact, rtol=1e-6 * ranks, atol=0):
+                raise SystemExit(f"mpi4py Allreduce of {nbytes} B summed wrong values on rank {rank}")
+        else:
+            mine = recv[rank * nbytes:(rank + 1) * nbytes]
+            if not np.array_equal(mine, send) or not recv.all():
+                raise SystemExit(f"mpi4py Allgather of {nbytes} B gathered wrong bytes on rank {rank}")
 
     if lead:
         sys.stderr.write(f"\r{' ' * 100}\r[{ranks} ranks, mpi4py] done in {time.monotonic() - start_clock:.0f} s\n")
-        print(f"mpi4py Comm.Allgather, {ranks} ranks (median of {args.repeats} repeats, max over ranks)")
+        print(f"mpi4py Comm.{'Allreduce (float32 sum)' if reduce else 'Allgather'}, {ranks} ranks (median of {args.repeats} repeats, max over ranks)")
         print(f"{'bytes/rank':>10} | {'us':>10} {'GB/s':>7}")
         for nbytes in args.sizes:
             values = sorted(r[5] for r in rows if r[2] == nbytes)
@@ -131,6 +151,8 @@ def main():
             print(f"{format_bytes(nbytes):>10} | {median * 1e6:10.3f} {ranks * nbytes / median / 1e9:7.3f}")
         if args.out:
             label = os.environ.get("BENCH_LABEL") or f"p{ranks}"
+            if reduce:
+                label = f"allsum-{label}"
             os.makedirs(args.out, exist_ok=True)
             with open(os.path.join(args.out, f"mpi4py-{label}.csv"), "w") as f:
                 f.write("ranks,variant,bytes,repeat,iterations,seconds_per_call\n")
