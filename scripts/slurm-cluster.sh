@@ -106,12 +106,25 @@ cmd_up() {
       mkdir -p "$dir/spool-n$k"
       # And its own /tmp (a mount namespace with a tmpfs there), as real nodes have: Slurm's pmix plugin creates
       # /tmp/spmix_appdir_<uid>_<job>.<step> on every node of a step, which fails on the second with a shared /tmp.
-      # So DIR must not be under /tmp for this form.
+      # So DIR must not be under /tmp for this form. A repository that lives under /tmp (a CI clone, say) is bound
+      # back into the node's /tmp, so the tasks still find the programs they run.
       spawn "$dir" "slurmd-n$k" "$k" unshare --uts --mount --propagation private /bin/sh -c \
-        "hostname n$k && mount -t tmpfs -o mode=1777 mlxmpi-n$k-tmp /tmp && exec slurmd -D -f '$dir/slurm.conf' -N n$k"
+        "hostname n$k && $(repository_into_private_tmp "$dir" "$k") exec slurmd -D -f '$dir/slurm.conf' -N n$k"
     done
   fi
   wait_for "every node idle" 60 all_idle "$dir" "$nodes"
+}
+
+# The shell commands that give node k a tmpfs /tmp and, when the repository is under /tmp, bind it back in.
+repository_into_private_tmp() {
+  local dir="$1" k="$2" repo
+  repo="$(cd "$here/.." && pwd -P)"
+  case "$repo" in
+    /tmp/*)
+      echo "mkdir -p '$dir/host-tmp-n$k' && mount --bind /tmp '$dir/host-tmp-n$k' && mount -t tmpfs -o mode=1777 mlxmpi-n$k-tmp /tmp &&" \
+           "mkdir -p '$repo' && mount --bind '$dir/host-tmp-n$k/${repo#/tmp/}' '$repo' &&" ;;
+    *) echo "mount -t tmpfs -o mode=1777 mlxmpi-n$k-tmp /tmp &&" ;;
+  esac
 }
 
 all_idle() {
