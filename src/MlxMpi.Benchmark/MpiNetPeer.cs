@@ -11,7 +11,9 @@ namespace MlxMpi.Benchmark;
 /// </summary>
 internal static class MpiNetPeer
 {
-    private static MPI.Environment? environment;
+    // IDisposable, not MPI.Environment: a field of an MPI.NET type would load MPI.dll with this class, also under
+    // Open MPI, where MlxMpi then (rightly) refuses to start MPI beside an MPI.NET that has not (MpiNetGuard).
+    private static IDisposable? environment;
 
     /// <summary>True once MPI.NET started MPI: its variants are then measured.</summary>
     internal static bool Active => environment is not null;
@@ -23,10 +25,16 @@ internal static class MpiNetPeer
     /// <summary>Under MPICH, starts MPI through MPI.NET (before Distributed.Init); elsewhere does nothing.</summary>
     internal static void StartIfMpich(string[] args)
     {
-        if (!IsMpichLaunch())
-            return;
+        if (IsMpichLaunch())
+            environment = Start(args);
+    }
+
+    // Out of line, so that MPI.dll loads only when this runs (the JIT resolves a method's types when compiling it).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static IDisposable Start(string[] args)
+    {
         NativeLibrary.SetDllImportResolver(typeof(MPI.Environment).Assembly, static (_, _, _) => NativeLibrary.Load("libmpich.so.12"));
-        environment = new MPI.Environment(ref args, MPI.Threading.Single);
+        return new MPI.Environment(ref args, MPI.Threading.Single);
     }
 
     /// <summary>Finalizes MPI through MPI.NET, which started it (after every other MPI call).</summary>

@@ -99,7 +99,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
             var bytes = elements * elementSize;
             Buffer.MemoryCopy(header.InlinePayload(0) + offset, destination.Pointer, bytes, bytes);
             for (var rank = 1; rank < group.Size; rank++)
-                ShimCalls.ReduceLocal(header.InlinePayload(rank) + offset, destination.Pointer, elements, type, reduce);
+                InlineReduction.Combine(dtype, reduce, header.InlinePayload(rank) + offset, destination.Pointer, elements);
             return result!;
         }
         var comm = group.Backend.Comm;
