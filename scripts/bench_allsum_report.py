@@ -14,6 +14,9 @@ import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_mpi4py import format_bytes  # noqa: E402
+
 
 def medians(path):
     values = {}
@@ -21,14 +24,6 @@ def medians(path):
         for row in csv.DictReader(f):
             values.setdefault((row["variant"], int(row["bytes"])), []).append(float(row["seconds_per_call"]))
     return {key: statistics.median(v) for key, v in values.items()}
-
-
-def fmt_bytes(n):
-    if n >= 1 << 20 and n % (1 << 20) == 0:
-        return f"{n >> 20} MiB"
-    if n >= 1 << 10 and n % (1 << 10) == 0:
-        return f"{n >> 10} KiB"
-    return f"{n} B"
 
 
 def main():
@@ -50,7 +45,7 @@ def main():
             into = dotnet[("allsum_into", size)]
             mpi4py = peer.get(("mpi4py_allreduce", size))
             peer_cells = f"{mpi4py * 1e6:.3f} | {mpi4py / raw:.2f}" if mpi4py else "- | -"
-            lines.append(f"| {fmt_bytes(size)} | {raw * 1e6:.3f} | {alloc * 1e6:.3f} | {alloc / raw:.2f} | "
+            lines.append(f"| {format_bytes(size)} | {raw * 1e6:.3f} | {alloc * 1e6:.3f} | {alloc / raw:.2f} | "
                          f"{into * 1e6:.3f} | {into / raw:.2f} | {peer_cells} |")
             if "-p2-" in launch:
                 if size == 8:
@@ -58,7 +53,7 @@ def main():
                                    f"{'met' if max(alloc, into) / raw <= 1.8 else 'MISSED'}")
                 if size >= 1 << 20:
                     worst = raw / max(alloc, into)
-                    targets.append(f"{launch} {fmt_bytes(size)}: bandwidth {worst:.3f}x raw at the slower form (target >= 0.95x): "
+                    targets.append(f"{launch} {format_bytes(size)}: bandwidth {worst:.3f}x raw at the slower form (target >= 0.95x): "
                                    f"{'met' if worst >= 0.95 else 'MISSED'}")
         lines.append("")
     if targets:

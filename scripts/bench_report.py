@@ -26,6 +26,9 @@ import statistics
 import sys
 from collections import defaultdict
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_mpi4py import format_bytes  # noqa: E402  (one spelling of sizes for every report; mpi4py loads only in its main)
+
 VARIANTS = [  # csv name, title, paired with raw_c in the same run
     ("raw_c", "raw C MPI_Allgather", True),
     ("allgather", "Distributed.AllGather", True),
@@ -55,14 +58,6 @@ def name_of(config):
 def title_of(config):
     mpi, ranks, bind = config
     return f"{MPI_TITLES[mpi]}, {ranks} ranks{' (oversubscribed on 2 cores)' if ranks > 2 else ''}, bind to {bind}"
-
-
-def format_bytes(n):
-    if n >= 1 << 20 and n % (1 << 20) == 0:
-        return f"{n >> 20} MiB"
-    if n >= 1 << 10 and n % (1 << 10) == 0:
-        return f"{n >> 10} KiB"
-    return f"{n} B"
 
 
 def csv_files(folder, prefix):

@@ -74,24 +74,32 @@ BENCH_EXPORT int32_t mlxmpi_bench_max(double* value) {
     return MPI_Allreduce(MPI_IN_PLACE, value, 1, MPI_DOUBLE, MPI_MAX, bench_comm);
 }
 
+/* One raw collective of the benchmark, on the benchmark's communicator. */
+typedef int (*raw_call)(const void* send, void* recv, int count);
+
+static int raw_allgather(const void* send, void* recv, int count) {
+    return MPI_Allgather(send, count, MPI_BYTE, recv, count, MPI_BYTE, bench_comm);
+}
+
+static int raw_allreduce(const void* send, void* recv, int count) {
+    return MPI_Allreduce(send, recv, count, MPI_FLOAT, MPI_SUM, bench_comm);
+}
+
 /*
- * The timed raw loop: `warmup` untimed MPI_Allgather calls of `bytes` bytes per rank from `send`
- * into `recv` (size * bytes, preallocated by the caller), a barrier, then `iterations` timed
- * calls. *seconds receives the time per call, averaged over the iterations on each rank and
- * then the maximum over ranks (an OSU-style figure: the slowest rank decides).
+ * The timed raw loop: `warmup` untimed calls, a barrier, then `iterations` timed calls. *seconds receives the time
+ * per call, averaged over the iterations on each rank and then the maximum over ranks (an OSU-style figure: the
+ * slowest rank decides).
  */
-BENCH_EXPORT int32_t mlxmpi_bench_raw_allgather(const void* send, void* recv, int64_t bytes,
-                                                int64_t warmup, int64_t iterations,
-                                                double* seconds) {
+static int32_t timed(raw_call call, const void* send, void* recv, int64_t count, int64_t warmup,
+                     int64_t iterations, double* seconds) {
     if (bench_comm == MPI_COMM_NULL || !mpi_ready()) {
         return MPI_ERR_OTHER;
     }
-    if (bytes < 0 || bytes > INT_MAX || iterations < 1 || warmup < 0) {
+    if (count < 0 || count > INT_MAX || iterations < 1 || warmup < 0) {
         return MPI_ERR_ARG;
     }
-    int count = (int)bytes;
     for (int64_t i = 0; i < warmup; i++) {
-        int rc = MPI_Allgather(send, count, MPI_BYTE, recv, count, MPI_BYTE, bench_comm);
+        int rc = call(send, recv, (int)count);
         if (rc != MPI_SUCCESS) {
             return rc;
         }
@@ -102,7 +110,7 @@ BENCH_EXPORT int32_t mlxmpi_bench_raw_allgather(const void* send, void* recv, in
     }
     double start = MPI_Wtime();
     for (int64_t i = 0; i < iterations; i++) {
-        rc = MPI_Allgather(send, count, MPI_BYTE, recv, count, MPI_BYTE, bench_comm);
+        rc = call(send, recv, (int)count);
         if (rc != MPI_SUCCESS) {
             return rc;
         }
@@ -116,42 +124,18 @@ BENCH_EXPORT int32_t mlxmpi_bench_raw_allgather(const void* send, void* recv, in
     return MPI_SUCCESS;
 }
 
-/* The AllSum floor: as mlxmpi_bench_raw_allgather, with MPI_Allreduce(MPI_SUM) of `count` floats
-   from `send` into `recv` (count floats, preallocated by the caller). */
+/* MPI_Allgather of `bytes` bytes per rank from `send` into `recv` (size * bytes, preallocated by the caller). */
+BENCH_EXPORT int32_t mlxmpi_bench_raw_allgather(const void* send, void* recv, int64_t bytes,
+                                                int64_t warmup, int64_t iterations,
+                                                double* seconds) {
+    return timed(raw_allgather, send, recv, bytes, warmup, iterations, seconds);
+}
+
+/* The AllSum floor: MPI_Allreduce(MPI_SUM) of `count` floats from `send` into `recv` (count floats). */
 BENCH_EXPORT int32_t mlxmpi_bench_raw_allreduce(const float* send, float* recv, int64_t count,
                                                 int64_t warmup, int64_t iterations,
                                                 double* seconds) {
-    if (bench_comm == MPI_COMM_NULL || !mpi_ready()) {
-        return MPI_ERR_OTHER;
-    }
-    if (count < 0 || count > INT_MAX || iterations < 1 || warmup < 0) {
-        return MPI_ERR_ARG;
-    }
-    int n = (int)count;
-    for (int64_t i = 0; i < warmup; i++) {
-        int rc = MPI_Allreduce(send, recv, n, MPI_FLOAT, MPI_SUM, bench_comm);
-        if (rc != MPI_SUCCESS) {
-            return rc;
-        }
-    }
-    int rc = MPI_Barrier(bench_comm);
-    if (rc != MPI_SUCCESS) {
-        return rc;
-    }
-    double start = MPI_Wtime();
-    for (int64_t i = 0; i < iterations; i++) {
-        rc = MPI_Allreduce(send, recv, n, MPI_FLOAT, MPI_SUM, bench_comm);
-        if (rc != MPI_SUCCESS) {
-            return rc;
-        }
-    }
-    double per_call = (MPI_Wtime() - start) / (double)iterations;
-    rc = MPI_Allreduce(MPI_IN_PLACE, &per_call, 1, MPI_DOUBLE, MPI_MAX, bench_comm);
-    if (rc != MPI_SUCCESS) {
-        return rc;
-    }
-    *seconds = per_call;
-    return MPI_SUCCESS;
+    return timed(raw_allreduce, send, recv, count, warmup, iterations, seconds);
 }
 
 /* Writes the text of an MPI error code (or of MPI_ERR_OTHER's meaning here) into buffer. */

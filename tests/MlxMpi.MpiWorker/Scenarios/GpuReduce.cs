@@ -53,21 +53,10 @@ internal static class GpuReduce
             (x, g) => GpuGather.OnGpu(context, x, gpu, onDevice => Distributed.AllSumAsync(onDevice, g).GetAwaiter().GetResult()));
 
         // Send a GPU array around the ring; receive it onto the GPU.
-        var next = (world.Rank + 1) % world.Size;
-        var previous = (world.Rank + world.Size - 1) % world.Size;
+        var previous = PeerRing.Previous(world);
         using var mine = Dtypes.ToMlx(TestData.Random(Dtype.Int16, [400], context.SeedFor(world.Rank, 970)));
         using var onGpu = mine.ToDevice(gpu);
-        MlxArray? received = null;
-        if (world.Rank % 2 == 0)
-        {
-            Distributed.Send(onGpu, next, world);
-            received = Distributed.RecvLike(onGpu, previous, world);
-        }
-        else
-        {
-            received = Distributed.RecvLike(onGpu, previous, world);
-            Distributed.Send(onGpu, next, world);
-        }
+        var received = PeerRing.SendOnward(world, onGpu);
         using (received)
         {
             context.ExpectEqual(received.Device, gpu, "RecvLike of a GPU array: the result's device");

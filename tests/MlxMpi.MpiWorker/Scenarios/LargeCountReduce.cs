@@ -21,19 +21,8 @@ internal static unsafe class LargeCountReduce
         }
 
         // Rank r sends to r + 1 (even ranks first), and checks what it received from r - 1.
-        var next = (world.Rank + 1) % world.Size;
-        var previous = (world.Rank + world.Size - 1) % world.Size;
-        MlxArray? received = null;
-        if (world.Rank % 2 == 0)
-        {
-            Distributed.Send(x, next, world);
-            received = Distributed.RecvLike(x, previous, world);
-        }
-        else
-        {
-            received = Distributed.RecvLike(x, previous, world);
-            Distributed.Send(x, next, world);
-        }
+        var previous = PeerRing.Previous(world);
+        var received = PeerRing.SendOnward(world, x);
         using (received)
         {
             var bad = FirstWrong(received.DataPointer, 1, previous, world.Size);

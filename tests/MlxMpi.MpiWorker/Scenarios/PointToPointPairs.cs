@@ -12,8 +12,8 @@ internal static class PointToPointPairs
     [Scenario("p2p", Suite.General)] public static void Run(ScenarioContext context)
     {
         var world = context.World;
-        var next = (world.Rank + 1) % world.Size;
-        var previous = (world.Rank + world.Size - 1) % world.Size;
+        var next = PeerRing.Next(world);
+        var previous = PeerRing.Previous(world);
         var tag = 0;
         foreach (var dtype in Dtypes.All)
         {
@@ -24,7 +24,7 @@ internal static class PointToPointPairs
                 var theirs = TestData.Random(dtype, shape, context.SeedFor(previous, tag));
                 using var x = Dtypes.ToMlx(mine);
                 MlxArray? received = null;
-                Ring(world, () => Distributed.Send(x, next, world), () => received = Distributed.Recv(shape, dtype, previous, world));
+                PeerRing.Exchange(world, () => Distributed.Send(x, next, world), () => received = Distributed.Recv(shape, dtype, previous, world));
                 using (received)
                     context.ExpectValues(theirs, received!, $"Recv from rank {previous}");
             }
@@ -37,7 +37,7 @@ internal static class PointToPointPairs
         using (var like = MlxArray.Zeros([9, 6], Dtype.Float64))
         {
             MlxArray? got = null;
-            Ring(world, () => Distributed.Send(view, next, world), () => got = Distributed.RecvLike(like, previous, world));
+            PeerRing.Exchange(world, () => Distributed.Send(view, next, world), () => got = Distributed.RecvLike(like, previous, world));
             using (got)
                 context.ExpectValues(TestData.Random(Dtype.Float64, [6, 9], context.SeedFor(previous, 500)).Transpose([1, 0]), got!, "RecvLike of a transposed send");
         }
@@ -49,7 +49,7 @@ internal static class PointToPointPairs
             {
                 using var x = Dtypes.ToMlx(TestData.Random(Dtype.Float32, shape, context.SeedFor(world.Rank, 600)));
                 string? sendError = null, recvError = null;
-                Ring(world,
+                PeerRing.Exchange(world,
                      () => { try { Distributed.Send(x, next, world); } catch (DistributedException e) { sendError = e.Message; } },
                      () =>
                      {
@@ -77,7 +77,7 @@ internal static class PointToPointPairs
                 var good = TestData.Random(Dtype.UInt16, [17], context.SeedFor(world.Rank, 700));
                 using var y = Dtypes.ToMlx(good);
                 MlxArray? after = null;
-                Ring(world, () => Distributed.Send(y, next, world), () => after = Distributed.Recv([17], Dtype.UInt16, previous, world));
+                PeerRing.Exchange(world, () => Distributed.Send(y, next, world), () => after = Distributed.Recv([17], Dtype.UInt16, previous, world));
                 using (after)
                     context.ExpectValues(TestData.Random(Dtype.UInt16, [17], context.SeedFor(previous, 700)), after!, $"the message after {what}");
             }
@@ -92,22 +92,6 @@ internal static class PointToPointPairs
         using var alone = world.Split(world.Rank);
         ExpectArgument(context, "Send on a group of one", () => Distributed.Send(z, 0, alone));
         ExpectArgument(context, "Recv on a group of one", () => Distributed.Recv([2], Dtype.Float32, 0, alone));
-    }
-
-    /// <summary>Even ranks send then receive, odd ranks receive then send; with an odd size the last (even) rank's
-    /// send to rank 0 waits until rank 0 is done sending, which it is before it receives.</summary>
-    private static void Ring(Group world, Action send, Action receive)
-    {
-        if (world.Rank % 2 == 0)
-        {
-            send();
-            receive();
-        }
-        else
-        {
-            receive();
-            send();
-        }
     }
 
     private static void ExpectArgument(ScenarioContext context, string what, Action call)
