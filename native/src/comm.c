@@ -46,22 +46,28 @@ int32_t mlxmpi_internal_wrap_communicator(MPI_Comm comm, mlxmpi_comm** handle) {
     return MLXMPI_STATUS_OK;
 }
 
-MLXMPI_EXPORT int32_t mlxmpi_comm_world(mlxmpi_comm** comm) {
-    if (comm == NULL) {
+int32_t mlxmpi_internal_begin_new_handle(const char* function, mlxmpi_comm** handle) {
+    if (handle == NULL) {
         return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
-                                    "mlxmpi_comm_world: comm (the output pointer) is NULL");
+                                    "%s: comm (the output pointer) is NULL", function);
     }
-    *comm = NULL;
-    int32_t status = mlxmpi_internal_require_mpi();
-    if (status != MLXMPI_STATUS_OK) {
-        return status;
-    }
+    *handle = NULL;
+    return mlxmpi_internal_require_mpi();
+}
+
+int32_t mlxmpi_internal_dup_communicator(MPI_Comm parent, mlxmpi_comm** handle) {
     MPI_Comm duplicate = MPI_COMM_NULL;
-    int rc = MPI_Comm_dup(MPI_COMM_WORLD, &duplicate);
+    int rc = MPI_Comm_dup(parent, &duplicate);
     if (rc != MPI_SUCCESS) {
         return mlxmpi_internal_mpi_error("MPI_Comm_dup", rc);
     }
-    return mlxmpi_internal_wrap_communicator(duplicate, comm);
+    return mlxmpi_internal_wrap_communicator(duplicate, handle);
+}
+
+MLXMPI_EXPORT int32_t mlxmpi_comm_world(mlxmpi_comm** comm) {
+    int32_t status = mlxmpi_internal_begin_new_handle("mlxmpi_comm_world", comm);
+    return status == MLXMPI_STATUS_OK ? mlxmpi_internal_dup_communicator(MPI_COMM_WORLD, comm)
+                                      : status;
 }
 
 MLXMPI_EXPORT int32_t mlxmpi_comm_split(mlxmpi_comm* comm, int32_t color, int32_t key,

@@ -38,12 +38,7 @@ static intptr_t handle_to_integer(MPI_Comm comm) {
 }
 
 MLXMPI_EXPORT int32_t mlxmpi_comm_from_native(intptr_t native, mlxmpi_comm** comm) {
-    if (comm == NULL) {
-        return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
-                                    "mlxmpi_comm_from_native: comm (the output pointer) is NULL");
-    }
-    *comm = NULL;
-    int32_t status = mlxmpi_internal_require_mpi();
+    int32_t status = mlxmpi_internal_begin_new_handle("mlxmpi_comm_from_native", comm);
     if (status != MLXMPI_STATUS_OK) {
         return status;
     }
@@ -61,22 +56,15 @@ MLXMPI_EXPORT int32_t mlxmpi_comm_from_native(intptr_t native, mlxmpi_comm** com
     }
     int inter = 0;
     int rc = MPI_Comm_test_inter(foreign, &inter);
-    if (rc != MPI_SUCCESS) {
-        return mlxmpi_internal_mpi_error("MPI_Comm_test_inter", rc);
+    if (rc != MPI_SUCCESS || inter) {
+        return rc != MPI_SUCCESS
+                   ? mlxmpi_internal_mpi_error("MPI_Comm_test_inter", rc)
+                   : mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
+                                          "mlxmpi_comm_from_native: the communicator is an "
+                                          "intercommunicator; only intracommunicators can be adopted");
     }
-    if (inter) {
-        return mlxmpi_internal_fail(MLXMPI_STATUS_INVALID_ARGUMENT,
-                                    "mlxmpi_comm_from_native: the communicator is an "
-                                    "intercommunicator; only intracommunicators can be adopted");
-    }
-    /* The duplicate starts with the caller's error handler; wrap_communicator replaces it on the
-       duplicate only. */
-    MPI_Comm duplicate = MPI_COMM_NULL;
-    rc = MPI_Comm_dup(foreign, &duplicate);
-    if (rc != MPI_SUCCESS) {
-        return mlxmpi_internal_mpi_error("MPI_Comm_dup", rc);
-    }
-    return mlxmpi_internal_wrap_communicator(duplicate, comm);
+    /* The duplicate starts with the caller's error handler; wrapping replaces it on the duplicate only. */
+    return mlxmpi_internal_dup_communicator(foreign, comm);
 }
 
 MLXMPI_EXPORT int32_t mlxmpi_comm_native(mlxmpi_comm* comm, intptr_t* native) {

@@ -151,6 +151,15 @@ int32_t mlxmpi_internal_allgatherv_with_limit(mlxmpi_comm* comm, const void* sen
                                               const int64_t* counts, const int64_t* displs,
                                               int32_t dtype, int64_t limit);
 
+/* ---- comm.c ---- */
+
+/* The start of every function that returns a new handle: fails when `handle` (the output pointer, named in the
+   message with `function`) is NULL, else sets *handle to NULL and requires MPI. Returns a status. */
+int32_t mlxmpi_internal_begin_new_handle(const char* function, mlxmpi_comm** handle);
+
+/* MPI_Comm_dup of parent, wrapped as a new handle (MPI_ERRORS_RETURN on the duplicate only). Returns a status. */
+int32_t mlxmpi_internal_dup_communicator(MPI_Comm parent, mlxmpi_comm** handle);
+
 /* ---- reduce_ops.c ---- */
 
 /* The MPI datatype and operation that reduce dtype with op (an mlxmpi_reduce_op), creating the

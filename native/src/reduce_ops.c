@@ -131,32 +131,22 @@ HALF_OP(bfloat_sum, bfloat_to_float, float_to_bfloat, sum_float)
 HALF_OP(bfloat_max, bfloat_to_float, float_to_bfloat, max_float)
 HALF_OP(bfloat_min, bfloat_to_float, float_to_bfloat, min_float)
 
-/* Integer sum (wrapping, computed unsigned: signed overflow is undefined in C), max and min. */
-#define INT_OPS(T, U, suffix)                                                                   \
-    static void sum_##suffix(void* in, void* inout, int* length, MPI_Datatype* type) {         \
+/* Integer sum (wrapping, computed unsigned: signed overflow is undefined in C), max and min:
+   inout[i] = combine(in[i], inout[i]), written as an expression of a (in) and b (inout). */
+#define INT_LOOP(name, T, combine)                                                              \
+    static void name(void* in, void* inout, int* length, MPI_Datatype* type) {                 \
         (void)type;                                                                             \
-        const T* a = in;                                                                        \
-        T* b = inout;                                                                           \
+        const T* a_ = in;                                                                       \
+        T* b_ = inout;                                                                          \
         for (int i = 0; i < *length; i++) {                                                     \
-            b[i] = (T)((U)a[i] + (U)b[i]);                                                      \
-        }                                                                                       \
-    }                                                                                           \
-    static void max_##suffix(void* in, void* inout, int* length, MPI_Datatype* type) {         \
-        (void)type;                                                                             \
-        const T* a = in;                                                                        \
-        T* b = inout;                                                                           \
-        for (int i = 0; i < *length; i++) {                                                     \
-            b[i] = a[i] > b[i] ? a[i] : b[i];                                                   \
-        }                                                                                       \
-    }                                                                                           \
-    static void min_##suffix(void* in, void* inout, int* length, MPI_Datatype* type) {         \
-        (void)type;                                                                             \
-        const T* a = in;                                                                        \
-        T* b = inout;                                                                           \
-        for (int i = 0; i < *length; i++) {                                                     \
-            b[i] = a[i] < b[i] ? a[i] : b[i];                                                   \
+            T a = a_[i], b = b_[i];                                                             \
+            b_[i] = (combine);                                                                  \
         }                                                                                       \
     }
+#define INT_OPS(T, U, suffix)                                                                   \
+    INT_LOOP(sum_##suffix, T, (T)((U)a + (U)b))                                                 \
+    INT_LOOP(max_##suffix, T, a > b ? a : b)                                                    \
+    INT_LOOP(min_##suffix, T, a < b ? a : b)
 
 INT_OPS(uint8_t, uint8_t, u8)
 INT_OPS(int8_t, uint8_t, i8)
@@ -184,15 +174,14 @@ static void complex_pick(const float* a, float* b, int length, int direction) {
     }
 }
 
-static void complex_max(void* in, void* inout, int* length, MPI_Datatype* type) {
-    (void)type;
-    complex_pick(in, inout, *length, 1);
-}
+#define COMPLEX_OP(name, direction)                                                             \
+    static void name(void* in, void* inout, int* length, MPI_Datatype* type) {                 \
+        (void)type;                                                                             \
+        complex_pick(in, inout, *length, direction);                                            \
+    }
 
-static void complex_min(void* in, void* inout, int* length, MPI_Datatype* type) {
-    (void)type;
-    complex_pick(in, inout, *length, -1);
-}
+COMPLEX_OP(complex_max, 1)
+COMPLEX_OP(complex_min, -1)
 
 /* The user operations, by kind; MPI_OP_NULL until first use. Calls into the shim are
    serialised by its callers (one MPI call at a time), so creation needs no lock. */

@@ -97,14 +97,12 @@ public static partial class Distributed
 
     /// <summary><see cref="AllMax"/>, started asynchronously as <see cref="AllSumAsync"/>.</summary>
     [MethodImpl(HotPath.Optimized)]
-    public static Task<MlxArray> AllMaxAsync(MlxArray x, Group? group = null, Stream? stream = null,
-                                             CancellationToken cancellationToken = default) =>
+    public static Task<MlxArray> AllMaxAsync(MlxArray x, Group? group = null, Stream? stream = null, CancellationToken cancellationToken = default) =>
         ReduceAsync(CollectiveOp.AllMax, x, group, stream, cancellationToken);
 
     /// <summary><see cref="AllMin"/>, started asynchronously as <see cref="AllSumAsync"/>.</summary>
     [MethodImpl(HotPath.Optimized)]
-    public static Task<MlxArray> AllMinAsync(MlxArray x, Group? group = null, Stream? stream = null,
-                                             CancellationToken cancellationToken = default) =>
+    public static Task<MlxArray> AllMinAsync(MlxArray x, Group? group = null, Stream? stream = null, CancellationToken cancellationToken = default) =>
         ReduceAsync(CollectiveOp.AllMin, x, group, stream, cancellationToken);
 
     /// <summary><see cref="SumScatter"/>, started asynchronously as <see cref="AllSumAsync"/>.</summary>

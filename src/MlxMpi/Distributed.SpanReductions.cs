@@ -45,29 +45,10 @@ public static unsafe partial class Distributed
 
     private static void ReduceSpan<T>(CollectiveOp op, ReadOnlySpan<T> x, Span<T> output, Group group, Exception? failure) where T : unmanaged
     {
-        if (!DtypeInfo.TryOf<T>(out var dtype))
-            failure ??= DtypeInfo.NotAnElementType(typeof(T), nameof(T));
         // The same memory on both sides is an in-place reduction: one view, passed as input and output.
         var inPlace = x.Length == output.Length && x.Length > 0 &&
                       Unsafe.AreSame(ref Unsafe.AsRef(in x[0]), ref output[0]);
-        MlxArray? input = null, destination = null;
-        fixed (T* source = x)
-        fixed (T* target = output)
-        {
-            try
-            {
-                if (failure is null)
-                {
-                    input = MlxArray.ViewOfPinned((byte*)source, dtype, [x.Length], null, (long)x.Length * sizeof(T));
-                    destination = inPlace ? input : MlxArray.ViewOfPinned((byte*)target, dtype, [output.Length], null, (long)output.Length * sizeof(T));
-                }
-                ViewCalls.ReduceInto(group, op, input, destination, failure);
-            }
-            finally
-            {
-                input?.Dispose();
-                destination?.Dispose();
-            }
-        }
+        OnPinnedViews(x, output, inPlace, failure, (group, op),
+                      static (s, input, destination, problem) => ViewCalls.ReduceInto(s.group, s.op, input, destination, problem));
     }
 }

@@ -56,7 +56,17 @@ public static unsafe partial class Distributed
 
     /// <summary>Both spans as 1-D arrays over their pinned memory, through AllGatherInto's path (its checks, its header
     /// phase), with <paramref name="failure"/> or an unsupported element type announced instead of taking part.</summary>
-    private static void GatherSpan<T>(ReadOnlySpan<T> x, Span<T> output, Group group, Exception? failure) where T : unmanaged
+    private static void GatherSpan<T>(ReadOnlySpan<T> x, Span<T> output, Group group, Exception? failure) where T : unmanaged =>
+        OnPinnedViews(x, output, inPlace: false, failure, group,
+                      static (g, input, destination, problem) => ViewCalls.GatherInto(g, input, destination, problem));
+
+    /// <summary>
+    /// Runs <paramref name="call"/> on both spans as 1-D MlxArray views of their memory, pinned only for the call (one view
+    /// for both when <paramref name="inPlace"/>), or with no views and the failure to announce: <paramref name="failure"/>,
+    /// or an element type MLX lacks. The views end with the fixed block: nothing may use the pinned memory after it.
+    /// </summary>
+    private static void OnPinnedViews<T, TState>(ReadOnlySpan<T> x, Span<T> output, bool inPlace, Exception? failure, TState state,
+                                                 Action<TState, MlxArray?, MlxArray?, Exception?> call) where T : unmanaged
     {
         if (!DtypeInfo.TryOf<T>(out var dtype))
             failure ??= DtypeInfo.NotAnElementType(typeof(T), nameof(T));
@@ -69,15 +79,15 @@ public static unsafe partial class Distributed
                 if (failure is null)
                 {
                     input = MlxArray.ViewOfPinned((byte*)source, dtype, [x.Length], null, (long)x.Length * sizeof(T));
-                    destination = MlxArray.ViewOfPinned((byte*)target, dtype, [output.Length], null, (long)output.Length * sizeof(T));
+                    destination = inPlace ? input : MlxArray.ViewOfPinned((byte*)target, dtype, [output.Length], null, (long)output.Length * sizeof(T));
                 }
-                ViewCalls.GatherInto(group, input, destination, failure);
+                call(state, input, destination, failure);
             }
             finally
             {
-                // The views end with the fixed block: nothing may use the pinned memory after it.
                 input?.Dispose();
-                destination?.Dispose();
+                if (!inPlace)
+                    destination?.Dispose();
             }
         }
     }

@@ -12,6 +12,10 @@ public sealed unsafe partial class MlxArray
     [MethodImpl(HotPath.Optimized)]
     internal CallInput DescribeForCall() => new(_shape, _dtype, _size * ElementSize);
 
+    /// <summary>Elements, dtype and device, read without the disposal check (a call captures them under its lease).</summary>
+    [MethodImpl(HotPath.Inlined)]
+    internal (long Size, Dtype Dtype, Device Device) FactsForCall() => (_size, _dtype, _buffer.Device);
+
     /// <summary>Leases the memory and returns the address of the first logical element; false when the array or its
     /// memory is already released.</summary>
     [MethodImpl(HotPath.Optimized)]

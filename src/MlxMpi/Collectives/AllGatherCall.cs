@@ -15,9 +15,6 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
     private MlxArray? result;
     private InputPayload input;
     private CallBuffer destination;
-    private long count;   // x's elements, dtype and device, captured under the lease: x may be disposed meanwhile
-    private int dtype;
-    private Device device;
 
     [MethodImpl(HotPath.Optimized)]
     internal AllGatherCall(MlxArray? x, MlxArray? output, Stream? stream, bool into)
@@ -30,11 +27,7 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
 
     public CollectiveOp Op { [MethodImpl(HotPath.Inlined)] get; }
 
-    public readonly CallInput Input
-    {
-        [MethodImpl(HotPath.Inlined)]
-        get => CallInput.Of(x);
-    }
+    public readonly CallInput Input { [MethodImpl(HotPath.Inlined)] get => CallInput.Of(x); }
 
     [MethodImpl(HotPath.Optimized)]
     public Exception? Prepare(Group group, HeaderExchange header, long sequence)
@@ -48,11 +41,8 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
             return gone;
         try
         {
-            (count, dtype, device) = (x!.Size, (int)x.Dtype, x.Device);
             result = into ? output : MlxArray.AllocateWithOwnedShape(ShapeMath.GatheredShape(x!.ShapeArray, group.Size), x.Dtype, x.Device);
-            if (CallBuffer.TryHold(result!, "output", out destination) is { } outputGone)
-                return outputGone;
-            return input.Describe(header, Op, sequence, x, x.ShapeArray);
+            return input.HoldOutputAndDescribe(result!, out destination, header, Op, sequence, x!, x!.ShapeArray);
         }
         catch (Exception e)
         {
@@ -68,10 +58,10 @@ internal unsafe struct AllGatherCall : ICollectiveCall<MlxArray>
             header.CopyInlinePayloads(destination.Pointer);
             return result!;
         }
-        if (device.Type == DeviceType.Cpu)
-            ShimCalls.AllGather(group.Backend.Comm, input.Pointer, destination.Pointer, count, dtype);
+        if (input.Device.Type == DeviceType.Cpu)
+            ShimCalls.AllGather(group.Backend.Comm, input.Pointer, destination.Pointer, input.Count, (int)input.Dtype);
         else
-            ShimCalls.DeviceAllGather(group.Backend.Comm, device, input.Pointer, destination.Pointer, count, dtype, stream?.NativeHandle ?? 0);
+            ShimCalls.DeviceAllGather(group.Backend.Comm, input.Device, input.Pointer, destination.Pointer, input.Count, (int)input.Dtype, stream?.NativeHandle ?? 0);
         return result!;
     }
 

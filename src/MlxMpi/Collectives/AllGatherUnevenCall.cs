@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlxMpi.Interop;
 
 namespace MlxMpi.Collectives;
@@ -22,7 +23,7 @@ internal unsafe struct AllGatherUnevenCall : ICollectiveCall<MlxArray>
 
     public readonly CollectiveOp Op => CollectiveOp.AllGatherUneven;
 
-    public readonly CallInput Input => CallInput.Of(x);
+    public readonly CallInput Input { [MethodImpl(HotPath.Inlined)] get => CallInput.Of(x); }
 
     public Exception? Prepare(Group group, HeaderExchange header, long sequence)
     {

@@ -20,8 +20,19 @@ internal unsafe struct InputPayload
         get => held.Pointer;
     }
 
+    /// <summary>x's elements, dtype and device, captured when it is held: x may be disposed while the call runs.</summary>
+    internal long Count { [MethodImpl(HotPath.Inlined)] get; private set; }
+
+    internal Dtype Dtype { [MethodImpl(HotPath.Inlined)] get; private set; }
+
+    internal Device Device { [MethodImpl(HotPath.Inlined)] get; private set; }
+
     [MethodImpl(HotPath.Optimized)]
-    internal Exception? Hold(MlxArray x) => CallBuffer.TryHold(x, "input", out held);
+    internal Exception? Hold(MlxArray x)
+    {
+        (Count, Dtype, Device) = x.FactsForCall();
+        return CallBuffer.TryHold(x, "input", out held);
+    }
 
     /// <summary>Describes the call as <paramref name="shape"/> (x's, or what the op counts it as) and places x's
     /// values: in the slot when they fit, else left in place, packed first when x is a strided view.</summary>
@@ -40,6 +51,13 @@ internal unsafe struct InputPayload
         held.Dispose();
         return CallBuffer.TryHold(packed, "packed input", out held);
     }
+
+    /// <summary>Holds the call's output (<paramref name="result"/>, the array the data lands in), then describes the
+    /// call: the last step of every Prepare that has an output.</summary>
+    [MethodImpl(HotPath.Optimized)]
+    internal Exception? HoldOutputAndDescribe(MlxArray result, out CallBuffer destination, HeaderExchange header, CollectiveOp op,
+                                              long sequence, MlxArray x, ReadOnlySpan<int> shape) =>
+        CallBuffer.TryHold(result, "output", out destination) ?? Describe(header, op, sequence, x, shape);
 
     [MethodImpl(HotPath.Optimized)]
     internal readonly void Dispose()

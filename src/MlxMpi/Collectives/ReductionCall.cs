@@ -19,9 +19,6 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
     private MlxArray? result;
     private InputPayload input;
     private CallBuffer destination;
-    private long count;   // x's elements, dtype and device, captured under the lease: x may be disposed meanwhile
-    private Dtype dtype;
-    private Device device;
 
     [MethodImpl(HotPath.Optimized)]
     private ReductionCall(CollectiveOp op, ReduceOp reduce, bool scatter, MlxArray? x, MlxArray? output, Stream? stream)
@@ -45,11 +42,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
 
     public CollectiveOp Op { [MethodImpl(HotPath.Inlined)] get; }
 
-    public readonly CallInput Input
-    {
-        [MethodImpl(HotPath.Inlined)]
-        get => CallInput.Of(x);
-    }
+    public readonly CallInput Input { [MethodImpl(HotPath.Inlined)] get => CallInput.Of(x); }
 
     [MethodImpl(HotPath.Optimized)]
     public Exception? Prepare(Group group, HeaderExchange header, long sequence)
@@ -60,7 +53,6 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
             return gone;
         try
         {
-            (count, dtype, device) = (x!.Size, x.Dtype, x.Device);
             var ndim = x!.Ndim;
             Span<int> shape = ndim <= 16 ? stackalloc int[ndim] : new int[ndim];
             x.ShapeArray.CopyTo(shape);
@@ -76,9 +68,7 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
             {
                 result = MlxArray.AllocateWithOwnedShape(shape.ToArray(), x.Dtype, x.Device);
             }
-            if (CallBuffer.TryHold(result, "output", out destination) is { } outputGone)
-                return outputGone;
-            return input.Describe(header, Op, sequence, x, x.ShapeArray);
+            return input.HoldOutputAndDescribe(result!, out destination, header, Op, sequence, x!, x!.ShapeArray);
         }
         catch (Exception e)
         {
@@ -89,30 +79,30 @@ internal unsafe struct ReductionCall : ICollectiveCall<MlxArray>
     [MethodImpl(HotPath.Optimized)]
     public readonly MlxArray Complete(Group group, HeaderExchange header)
     {
-        var elements = scatter ? count / group.Size : count;
-        var type = (int)dtype;
+        var elements = scatter ? input.Count / group.Size : input.Count;
+        var type = (int)input.Dtype;
         if (input.Inline is not null)
         {
             // Every rank's payload arrived in the header: combine them here, rank 0 first, as every rank does.
-            var elementSize = DtypeInfo.SizeOf(dtype);
+            var elementSize = DtypeInfo.SizeOf(input.Dtype);
             var offset = scatter ? group.Rank * elements * elementSize : 0;
             var bytes = elements * elementSize;
             Buffer.MemoryCopy(header.InlinePayload(0) + offset, destination.Pointer, bytes, bytes);
             for (var rank = 1; rank < group.Size; rank++)
-                InlineReduction.Combine(dtype, reduce, header.InlinePayload(rank) + offset, destination.Pointer, elements);
+                InlineReduction.Combine(input.Dtype, reduce, header.InlinePayload(rank) + offset, destination.Pointer, elements);
             return result!;
         }
         var comm = group.Backend.Comm;
-        var onHost = device.Type == DeviceType.Cpu;
+        var onHost = input.Device.Type == DeviceType.Cpu;
         var handle = stream?.NativeHandle ?? 0;
         if (scatter && onHost)
             ShimCalls.ReduceScatter(comm, input.Pointer, destination.Pointer, elements, type, reduce);
         else if (scatter)
-            ShimCalls.DeviceReduceScatter(comm, device, input.Pointer, destination.Pointer, elements, type, reduce, handle);
+            ShimCalls.DeviceReduceScatter(comm, input.Device, input.Pointer, destination.Pointer, elements, type, reduce, handle);
         else if (onHost)
             ShimCalls.AllReduce(comm, input.Pointer, destination.Pointer, elements, type, reduce);
         else
-            ShimCalls.DeviceAllReduce(comm, device, input.Pointer, destination.Pointer, elements, type, reduce, handle);
+            ShimCalls.DeviceAllReduce(comm, input.Device, input.Pointer, destination.Pointer, elements, type, reduce, handle);
         return result!;
     }
 

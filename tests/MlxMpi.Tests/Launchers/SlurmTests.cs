@@ -23,26 +23,22 @@ public sealed class SlurmTests
     public void StopCluster() => cluster?.Dispose();
 
     [Test]
-    public void Srun_mpi_pmix_runs_the_general_scenarios_on_Open_MPI()
-    {
-        const int ranks = 3;
-        var run = Srun("pmix", ranks, WorkerScenarios.General);
-        foreach (var scenario in WorkerScenarios.General)
-            run.AssertScenarioPassed(scenario, ranks);
-        run.AssertExitedCleanly();
-        AssertShims(run, ranks, "libmlxmpi.so library Open MPI");
-    }
+    public void Srun_mpi_pmix_runs_the_general_scenarios_on_Open_MPI() =>
+        AssertGeneralScenarios("pmix", 3, "libmlxmpi.so library Open MPI");
 
     /// <summary>Two ranks on two cores: MPICH busy-polls, so more ranks than cores would only measure time slices.</summary>
     [Test]
-    public void Srun_mpi_pmi2_runs_the_general_scenarios_on_MPICH()
+    public void Srun_mpi_pmi2_runs_the_general_scenarios_on_MPICH() =>
+        AssertGeneralScenarios("pmi2", 2, "libmlxmpi.mpich.so library MPICH");
+
+    /// <summary>Every general scenario passes on every rank of one srun step, and every rank loaded <paramref name="shim"/>.</summary>
+    private void AssertGeneralScenarios(string plugin, int ranks, string shim)
     {
-        const int ranks = 2;
-        var run = Srun("pmi2", ranks, WorkerScenarios.General);
+        var run = Srun(plugin, ranks, WorkerScenarios.General);
         foreach (var scenario in WorkerScenarios.General)
             run.AssertScenarioPassed(scenario, ranks);
         run.AssertExitedCleanly();
-        AssertShims(run, ranks, "libmlxmpi.mpich.so library MPICH");
+        AssertShims(run, ranks, shim);
     }
 
     [Test]
