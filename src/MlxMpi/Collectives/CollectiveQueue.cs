@@ -84,8 +84,10 @@ internal static class CollectiveQueue
         return true;
     }
 
+    /// <summary>Takes the queue for a sync call on the caller's thread when nothing is queued or running; pair with
+    /// <see cref="ExitInline"/>. False: use <see cref="Run"/>, which waits its turn.</summary>
     [MethodImpl(HotPath.Optimized)]
-    private static bool TryEnterInline()
+    internal static bool TryEnterInline()
     {
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
             return false;
@@ -97,7 +99,8 @@ internal static class CollectiveQueue
         return false;
     }
 
-    private static void ExitInline() => ReleaseBusy();
+    [MethodImpl(HotPath.Inlined)]
+    internal static void ExitInline() => ReleaseBusy();
 
     /// <summary>Clears busy; if work was queued meanwhile, takes busy back for it and wakes the worker.</summary>
     [MethodImpl(HotPath.Optimized)]

@@ -24,7 +24,20 @@ internal static class CollectiveSkeleton
             comm.BeginHold();
             try
             {
-                return CollectiveQueue.Run((group, call), [MethodImpl(HotPath.Optimized)] static (s, announce) => Execute<TCall, TResult>(s.group, s.call, announce));
+                // Nothing queued ahead (the common case): run here, with no delegate between this and the op, so the
+                // op's struct methods inline into one specialised body.
+                if (CollectiveQueue.TryEnterInline())
+                {
+                    try
+                    {
+                        return Execute<TCall, TResult>(group, ref call, null);
+                    }
+                    finally
+                    {
+                        CollectiveQueue.ExitInline();
+                    }
+                }
+                return CollectiveQueue.Run((group, call), [MethodImpl(HotPath.Optimized)] static (s, announce) => Execute<TCall, TResult>(s.group, ref s.call, announce));
             }
             finally
             {
@@ -57,7 +70,7 @@ internal static class CollectiveSkeleton
                 {
                     try
                     {
-                        return Execute<TCall, TResult>(s.group, s.call, announce);
+                        return Execute<TCall, TResult>(s.group, ref s.call, announce);
                     }
                     finally
                     {
@@ -83,7 +96,7 @@ internal static class CollectiveSkeleton
     /// instead of taking part (a cancelled async call).
     /// </summary>
     [MethodImpl(HotPath.Optimized)]
-    private static TResult Execute<TCall, TResult>(Group group, TCall call, Exception? announce)
+    private static TResult Execute<TCall, TResult>(Group group, ref TCall call, Exception? announce)
         where TCall : struct, ICollectiveCall<TResult>
     {
         lock (MpiRuntime.CallLock)
@@ -97,6 +110,8 @@ internal static class CollectiveSkeleton
             if (failure is not null)
                 header.WriteFailure(op, seq, failure.Message);
             var succeeded = false;
+            // The caller holds the communicator for the whole call (Run, Enqueue): its native calls need no more.
+            var previousMark = backend.Comm.BeginRunningCall();
             try
             {
                 header.Swap(backend.Comm);
@@ -113,6 +128,7 @@ internal static class CollectiveSkeleton
             finally
             {
                 call.Release(succeeded);
+                backend.Comm.EndRunningCall(previousMark);
             }
         }
     }

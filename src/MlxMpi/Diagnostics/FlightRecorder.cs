@@ -16,9 +16,11 @@ internal static class FlightRecorder
 {
     internal const int Capacity = 16;
 
-    // One slot more than the history: the collective in progress is written into the slot after the newest
-    // completed one, so it never overwrites a record the history still shows.
-    private static readonly CollectiveRecord[] Ring = new CollectiveRecord[Capacity + 1];
+    // More slots than the history: the collective in progress is written into the slot after the newest completed
+    // one, so it never overwrites a record the history still shows. A power of two, so a slot is found with a mask
+    // (a 64-bit division by 17 cost more than the rest of the bookkeeping).
+    private const int RingSize = 32;
+    private static readonly CollectiveRecord[] Ring = new CollectiveRecord[RingSize];
     private static int version; // odd while the writer changes the fields below
     private static long completedCount;
     private static long failedCount;
@@ -47,21 +49,26 @@ internal static class FlightRecorder
     internal static Scope Begin(Group group, CollectiveOp op, long sequence, CallInput input)
     {
         var start = Timed ? Stopwatch.GetTimestamp() : 0;
-        BeginWrite();
-        // The record in progress is the ring slot the next completed one goes to: written in place, never copied.
-        ref var record = ref Ring[completedCount % Ring.Length];
+        // No version bump here (an interlocked operation per call): the record in progress is the ring slot the next
+        // completed one goes to, which no history read touches (the ring is larger than the history), and readers of
+        // the current call see it only after the release store of inCollective below, which follows these writes.
+        // A reader that saw it keeps it consistent by the version: it cannot change again before End bumps that.
+        ref var record = ref Ring[SlotOf(completedCount)];
         record.Op = op;
         record.Sequence = sequence;
-        record.Group = group;
-        record.Shape = input.Shape;
+        // References are stored only when they change: a store of a reference into this long-lived array goes
+        // through the GC's write barrier, and a loop of calls on one group and array writes the same ones.
+        if (!ReferenceEquals(record.Group, group))
+            record.Group = group;
+        if (!ReferenceEquals(record.Shape, input.Shape))
+            record.Shape = input.Shape;
         record.Dtype = input.Dtype;
         record.Bytes = input.Bytes;
         record.StartTimestamp = start;
         record.EndTimestamp = 0;
         record.Failed = false;
         record.Ordinal = completedCount;
-        inCollective = true;
-        EndWrite();
+        Volatile.Write(ref inCollective, true);
         if (MlxMpiEventSource.Log.IsEnabled())
             MlxMpiEventSource.Log.CollectiveStarted(record);
         return new Scope(true);
@@ -70,7 +77,10 @@ internal static class FlightRecorder
     /// <summary>The collective in progress, if any.</summary>
     internal static bool TryGetCurrent(out CollectiveRecord record)
     {
-        (record, var busy) = ReadConsistent(static () => (Ring[completedCount % Ring.Length], inCollective));
+        // inCollective first (an acquire read): once it is seen set, the record of the call in progress is complete.
+        (record, var busy) = ReadConsistent(static () => Volatile.Read(ref inCollective)
+            ? (Ring[SlotOf(completedCount)], true)
+            : (default, false));
         return busy;
     }
 
@@ -101,7 +111,7 @@ internal static class FlightRecorder
         var count = (int)Math.Min(total, Capacity);
         var result = new CollectiveRecord[count];
         for (var i = 0; i < count; i++)
-            result[i] = Ring[(total - count + i) % Ring.Length];
+            result[i] = Ring[SlotOf(total - count + i)];
         return result;
     });
 
@@ -109,14 +119,14 @@ internal static class FlightRecorder
     internal static void MarkFailed()
     {
         BeginWrite();
-        Ring[completedCount % Ring.Length].Failed = true;
+        Ring[SlotOf(completedCount)].Failed = true;
         EndWrite();
     }
 
     [MethodImpl(HotPath.Optimized)]
     private static void End()
     {
-        ref var record = ref Ring[completedCount % Ring.Length];
+        ref var record = ref Ring[SlotOf(completedCount)];
         var now = record.StartTimestamp != 0 ? Stopwatch.GetTimestamp() : 0;
         BeginWrite();
         record.EndTimestamp = now;
@@ -160,6 +170,9 @@ internal static class FlightRecorder
             spinner.SpinOnce();
         }
     }
+
+    [MethodImpl(HotPath.Inlined)]
+    private static int SlotOf(long ordinal) => (int)(ordinal & (RingSize - 1));
 
     // A full fence on the way in: no store of the change may become visible before the version turns odd.
     private static void BeginWrite() => Interlocked.Increment(ref version);

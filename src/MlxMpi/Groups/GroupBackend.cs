@@ -11,15 +11,36 @@ namespace MlxMpi;
 /// </summary>
 internal abstract class GroupBackend : IDisposable
 {
-    internal abstract int Rank { [MethodImpl(HotPath.Inlined)] get; }
+    // Fields, not virtual properties: every collective reads them, and a call through the base class could not be
+    // inlined (the hot path is compiled without profile data, so no guarded devirtualisation either).
+    private readonly CommHandle? comm;
+    private readonly HeaderExchange? header;
 
-    internal abstract int Size { [MethodImpl(HotPath.Inlined)] get; }
+    private protected GroupBackend(int rank, int size, CommHandle? comm, HeaderExchange? header)
+    {
+        Rank = rank;
+        Size = size;
+        this.comm = comm;
+        this.header = header;
+    }
+
+    internal int Rank { [MethodImpl(HotPath.Inlined)] get; }
+
+    internal int Size { [MethodImpl(HotPath.Inlined)] get; }
 
     /// <summary>The communicator every native call of this group holds for its duration.</summary>
-    internal abstract CommHandle Comm { get; }
+    internal CommHandle Comm
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => comm ?? throw new InvalidOperationException("the singleton group has no communicator");
+    }
 
     /// <summary>The group's header phase (its pinned slots).</summary>
-    internal abstract HeaderExchange Header { get; }
+    internal HeaderExchange Header
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => header ?? throw new InvalidOperationException("the singleton group has no header phase");
+    }
 
     /// <summary>Point-to-point counters and buffers (made on first use).</summary>
     internal abstract PeerChannels Peers { get; }
@@ -33,41 +54,20 @@ internal abstract class GroupBackend : IDisposable
 /// <summary>A group backed by one of MlxMpi's own MPI communicators (a duplicate or a split, never the host's).</summary>
 internal sealed class MpiBackend : GroupBackend
 {
-    private readonly CommHandle comm;
-    private readonly HeaderExchange header;
-
     /// <summary>Takes over <paramref name="comm"/>. Caller holds <see cref="MpiRuntime.CallLock"/>.</summary>
-    internal MpiBackend(CommHandle comm)
-    {
-        this.comm = comm;
-        (Rank, Size) = ShimCalls.RankAndSize(comm);
-        header = new HeaderExchange(Size);
-    }
+    internal MpiBackend(CommHandle comm) : this(comm, ShimCalls.RankAndSize(comm)) { }
 
-    internal override int Rank { [MethodImpl(HotPath.Inlined)] get; }
-
-    internal override int Size { [MethodImpl(HotPath.Inlined)] get; }
-
-    internal override CommHandle Comm
-    {
-        [MethodImpl(HotPath.Inlined)]
-        get => comm;
-    }
-
-    internal override HeaderExchange Header
-    {
-        [MethodImpl(HotPath.Inlined)]
-        get => header;
-    }
+    private MpiBackend(CommHandle comm, (int Rank, int Size) place)
+        : base(place.Rank, place.Size, comm, new HeaderExchange(place.Size)) { }
 
     private PeerChannels? peers;
 
     internal override PeerChannels Peers => peers ??= new PeerChannels(Size);
 
-    internal override GroupBackend Split(int color, int key) => new MpiBackend(ShimCalls.Split(comm, color, key));
+    internal override GroupBackend Split(int color, int key) => new MpiBackend(ShimCalls.Split(Comm, color, key));
 
     /// <summary>Releases this group's hold: the communicator is freed once no queued or running call holds it.</summary>
-    public override void Dispose() => comm.Dispose();
+    public override void Dispose() => Comm.Dispose();
 }
 
 /// <summary>The world of one process that no launcher started: rank 0 of 1, no MPI.</summary>
@@ -75,15 +75,7 @@ internal sealed class SingletonBackend : GroupBackend
 {
     internal static readonly SingletonBackend Instance = new();
 
-    private SingletonBackend() { }
-
-    internal override int Rank => 0;
-
-    internal override int Size => 1;
-
-    internal override CommHandle Comm => throw new InvalidOperationException("the singleton group has no communicator");
-
-    internal override HeaderExchange Header => throw new InvalidOperationException("the singleton group has no header phase");
+    private SingletonBackend() : base(0, 1, comm: null, header: null) { }
 
     internal override PeerChannels Peers => throw new InvalidOperationException("the singleton group has no peers");
 

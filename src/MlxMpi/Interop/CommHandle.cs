@@ -22,14 +22,21 @@ internal sealed unsafe class CommHandle : SafeHandle
 
     public override bool IsInvalid => handle == 0;
 
+    // The managed thread id of the collective that holds this handle for its whole run (CollectiveSkeleton: BeginHold
+    // before it queues, EndHold after it ends), 0 when none. That call's native calls need no reference of their own:
+    // two interlocked operations fewer per native call on the 8-byte path. Only that thread sees its own id here.
+    private int heldByRunningCall;
+
     /// <summary>Holds the communicator until the returned scope is disposed.</summary>
     /// <exception cref="ObjectDisposedException">The handle was already released.</exception>
     [MethodImpl(HotPath.Optimized)]
     internal Scope Use()
     {
+        if (heldByRunningCall == Environment.CurrentManagedThreadId)
+            return new Scope(this, counted: false);
         var added = false;
         DangerousAddRef(ref added);
-        return new Scope(this);
+        return new Scope(this, counted: true);
     }
 
     /// <summary>
@@ -46,6 +53,22 @@ internal sealed unsafe class CommHandle : SafeHandle
     [MethodImpl(HotPath.Optimized)]
     internal void EndHold() => DangerousRelease();
 
+    /// <summary>
+    /// Marks the collective running on this thread, which holds this handle (<see cref="BeginHold"/>) until after
+    /// <see cref="EndRunningCall"/>, so its native calls skip their own reference. Caller holds
+    /// <see cref="MpiRuntime.CallLock"/>; returns the previous mark, for a collective started from within another.
+    /// </summary>
+    [MethodImpl(HotPath.Inlined)]
+    internal int BeginRunningCall()
+    {
+        var previous = heldByRunningCall;
+        heldByRunningCall = Environment.CurrentManagedThreadId;
+        return previous;
+    }
+
+    [MethodImpl(HotPath.Inlined)]
+    internal void EndRunningCall(int previous) => heldByRunningCall = previous;
+
     protected override bool ReleaseHandle()
     {
         // A finalizer may get here while another thread is inside a collective: MPI calls are serialised.
@@ -57,8 +80,13 @@ internal sealed unsafe class CommHandle : SafeHandle
     internal readonly ref struct Scope
     {
         private readonly CommHandle owner;
+        private readonly bool counted; // false inside a running collective, which holds the handle already
 
-        internal Scope(CommHandle owner) => this.owner = owner;
+        internal Scope(CommHandle owner, bool counted)
+        {
+            this.owner = owner;
+            this.counted = counted;
+        }
 
         internal mlxmpi_comm* Pointer
         {
@@ -67,6 +95,10 @@ internal sealed unsafe class CommHandle : SafeHandle
         }
 
         [MethodImpl(HotPath.Optimized)]
-        public void Dispose() => owner.DangerousRelease();
+        public void Dispose()
+        {
+            if (counted)
+                owner.DangerousRelease();
+        }
     }
 }
