@@ -104,6 +104,7 @@ internal static class CollectiveSkeleton
             var backend = group.Backend;
             var header = backend.Header;
             var seq = group.NextSequence();
+            header.StartCall();
             var op = call.Op;
             var failure = announce ?? call.Prepare(group, header, seq);
             using var recording = FlightRecorder.Begin(group, op, seq, call.Input);

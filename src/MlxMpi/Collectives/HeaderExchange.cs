@@ -10,8 +10,10 @@ namespace MlxMpi.Collectives;
 /// </summary>
 internal sealed unsafe class HeaderExchange
 {
-    private readonly byte[] slots;
+    private byte[] slots;
     private readonly int size;
+    private SlotSizing sizing;
+    private int slotBytes = HeaderSlot.Size; // this call's slot size, the same on every rank (SlotSizing)
 
     // The rare second round: this rank's whole description when it does not fit in its slot, and what every rank
     // sent in that round. Grown on demand; the common case never touches them.
@@ -31,13 +33,28 @@ internal sealed unsafe class HeaderExchange
     /// <summary>This rank's outgoing slot.</summary>
     private byte* Outgoing => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref slots[0]);
 
-    private byte* SlotOf(int rank) => Outgoing + (rank + 1) * HeaderSlot.Size;
+    private byte* SlotOf(int rank) => Outgoing + (rank + 1) * slotBytes;
+
+    /// <summary>The slot size the next call on this group will use (tests check that every rank agrees on it).</summary>
+    internal int NextSlotBytes => sizing.Bytes;
+
+    /// <summary>
+    /// Starts a call: takes the slot size every rank computed after the previous header phase, growing the pinned
+    /// buffer when it is the largest yet (it never shrinks: the memory is (p + 1) x at most 1088 bytes).
+    /// </summary>
+    [MethodImpl(HotPath.Optimized)]
+    internal void StartCall()
+    {
+        slotBytes = sizing.Bytes;
+        if (slots.Length < (size + 1) * slotBytes)
+            slots = GC.AllocateUninitializedArray<byte>((size + 1) * slotBytes, pinned: true);
+    }
 
     /// <summary>The description rank <paramref name="rank"/> sent, valid after <see cref="Swap"/>.</summary>
     internal byte* Received(int rank) => extendedStride == 0 ? SlotOf(rank) : ExtendedReceivedBase() + rank * extendedStride;
 
     /// <summary>How many bytes each description in <see cref="Received"/> arrived in.</summary>
-    internal int Capacity => extendedStride == 0 ? HeaderSlot.Size : extendedStride;
+    internal int Capacity => extendedStride == 0 ? slotBytes : extendedStride;
 
     /// <summary>Whether rank <paramref name="rank"/>'s description is this protocol's and can be read safely.</summary>
     internal bool IsWellFormed(int rank) => HeaderSlot.IsWellFormed(Received(rank), Capacity);
@@ -50,7 +67,7 @@ internal sealed unsafe class HeaderExchange
         if (!HeaderSlot.IsExtendedCall(shape.Length))
         {
             extendedOutgoingLength = 0;
-            return HeaderSlot.WriteCall(Outgoing, op, sequence, dtype, shape, payloadBytes, deviceType);
+            return HeaderSlot.WriteCall(Outgoing, op, sequence, dtype, shape, payloadBytes, deviceType, SlotSizing.RoomFor(op, slotBytes));
         }
         var length = HeaderSlot.DescriptionBytes(shape.Length);
         fixed (byte* full = GrowOutgoing(length))
@@ -89,12 +106,32 @@ internal sealed unsafe class HeaderExchange
     internal void Swap(CommHandle comm)
     {
         extendedStride = 0;
-        ShimCalls.AllGather(comm, Outgoing, SlotOf(0), HeaderSlot.Size, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8);
+        ShimCalls.AllGather(comm, Outgoing, SlotOf(0), slotBytes, (int)mlxmpi_dtype.MLXMPI_DTYPE_UINT8);
         var longest = 0;
         for (var rank = 0; rank < size; rank++)
             longest = Math.Max(longest, HeaderSlot.ExtensionBytesOf(SlotOf(rank)));
         if (longest > 0)
-            SwapWholeDescriptions((Math.Max(longest, HeaderSlot.Size) + 7) & ~7, comm);
+            SwapWholeDescriptions((Math.Max(longest, slotBytes) + 7) & ~7, comm);
+        sizing.Observe(LargestGatherNeed());
+    }
+
+    /// <summary>The most slot bytes any rank's host gather would have taken inline, from the descriptions received
+    /// (identical on every rank, so the next slot size is too); 0 when no rank gathered on the host.</summary>
+    [MethodImpl(HotPath.Optimized)]
+    private long LargestGatherNeed()
+    {
+        long largest = 0;
+        for (var rank = 0; rank < size; rank++)
+        {
+            if (!IsWellFormed(rank))
+                continue;
+            var description = Received(rank);
+            if (HeaderSlot.Failed(description) || !SlotSizing.GrowsSlot(HeaderSlot.OpOf(description)) ||
+                HeaderSlot.DeviceTypeOf(description) != DeviceType.Cpu || HeaderSlot.IsExtendedCall(HeaderSlot.NdimOf(description)))
+                continue;
+            largest = Math.Max(largest, HeaderSlot.InlineBytes(HeaderSlot.NdimOf(description), HeaderSlot.PayloadBytesOf(description)));
+        }
+        return largest;
     }
 
     private void SwapWholeDescriptions(int stride, CommHandle comm)
@@ -104,7 +141,7 @@ internal sealed unsafe class HeaderExchange
         if (extendedOutgoingLength > 0)
             extendedOutgoing.AsSpan(0, extendedOutgoingLength).CopyTo(send);
         else
-            new ReadOnlySpan<byte>(Outgoing, HeaderSlot.Size).CopyTo(send);
+            new ReadOnlySpan<byte>(Outgoing, slotBytes).CopyTo(send);
         if (extendedReceived.Length < (long)stride * size)
             extendedReceived = GC.AllocateUninitializedArray<byte>(checked(stride * size), pinned: true);
         fixed (byte* source = send)

@@ -22,7 +22,8 @@ namespace MlxMpi.Collectives;
 /// A rank that failed locally sets status = 1 and puts its UTF-8 message at offset 32 (payload bytes = its length).
 /// Everything before the payload must be byte-identical across ranks for the collective to go ahead.
 /// The slot is 64 bytes: here a 64-byte MPI_Allgather costs 0.196 us against 0.181 us for 8 bytes (a 256-byte one
-/// was 1.20x), and at 1024 ranks the header phase moves p x 64 bytes instead of p x 256.
+/// was 1.20x), and at 1024 ranks the header phase moves p x 64 bytes instead of p x 256. A group whose gathers carry
+/// up to 1 KiB grows its slot for them (<see cref="SlotSizing"/>), so those too cost one collective.
 /// </remarks>
 internal static unsafe class HeaderSlot
 {
@@ -48,8 +49,12 @@ internal static unsafe class HeaderSlot
 
     internal static int PayloadOffset(int ndim) => (DescriptionBytes(ndim) + 7) & ~7;
 
+    /// <summary>True when a call's description and payload fit in <paramref name="room"/> bytes of slot.</summary>
     [MethodImpl(HotPath.Inlined)]
-    internal static bool FitsInline(int ndim, long payloadBytes) => PayloadOffset(ndim) + payloadBytes <= Size;
+    internal static bool FitsInline(int ndim, long payloadBytes, int room = Size) => !IsExtendedCall(ndim) && PayloadOffset(ndim) + payloadBytes <= room;
+
+    /// <summary>The slot bytes a call with its payload inline would take (more than any slot for large payloads).</summary>
+    internal static long InlineBytes(int ndim, long payloadBytes) => PayloadOffset(ndim) + payloadBytes;
 
     /// <summary>True when a call with <paramref name="ndim"/> dimensions cannot be described in the slot alone.</summary>
     internal static bool IsExtendedCall(int ndim) => DescriptionBytes(ndim) > Size;
@@ -57,14 +62,15 @@ internal static unsafe class HeaderSlot
     /// <summary>
     /// Writes a successful call's description at <paramref name="description"/>, which must have room for
     /// max(<see cref="Size"/>, <see cref="DescriptionBytes"/>) bytes; returns where an inline payload goes, or null
-    /// when it does not fit. Device memory never travels inline, and the device type is part of the call: a rank
-    /// gathering GPU memory cannot be matched with one gathering host memory (their data phases differ).
+    /// when it does not fit in <paramref name="room"/> bytes (the slot's size, or less). Device memory never travels
+    /// inline, and the device type is part of the call: a rank gathering GPU memory cannot be matched with one
+    /// gathering host memory (their data phases differ).
     /// </summary>
     [MethodImpl(HotPath.Optimized)]
     internal static byte* WriteCall(byte* description, CollectiveOp op, long sequence, Dtype dtype, ReadOnlySpan<int> shape, long payloadBytes,
-                                    DeviceType deviceType = DeviceType.Cpu)
+                                    DeviceType deviceType = DeviceType.Cpu, int room = Size)
     {
-        var inline = deviceType == DeviceType.Cpu && FitsInline(shape.Length, payloadBytes);
+        var inline = deviceType == DeviceType.Cpu && FitsInline(shape.Length, payloadBytes, room);
         var flags = (inline ? InlineFlag : 0) | (IsExtendedCall(shape.Length) ? ExtendedFlag : 0) | ((int)deviceType << 8);
         WriteFixed(description, op, StatusOk, sequence, (byte)dtype, shape.Length, flags, payloadBytes);
         var dims = new Span<int>(description + FixedBytes, shape.Length);

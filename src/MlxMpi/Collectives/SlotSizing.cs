@@ -1,0 +1,84 @@
+using System.Runtime.CompilerServices;
+
+namespace MlxMpi.Collectives;
+
+/// <summary>
+/// The size of a group's header slot, which every rank must know without communicating (MPI_Allgather needs equal
+/// counts everywhere). It starts at 64 bytes and follows the gathers: after each header phase every rank computes
+/// the next size from the descriptions it received, which are byte-identical on every rank, so every rank computes
+/// the same size and the counts always agree. A gather of up to 1 KiB per rank that did not fit grows the slot to
+/// the smallest class that holds it, so the next such gather travels in the header (one collective, not two); after
+/// <see cref="ShrinkAfter"/> calls in a row that a class smaller would have held, the slot shrinks one class, so a
+/// workload that has gone back to small gathers pays a small slot again.
+/// </summary>
+/// <remarks>
+/// Only gathers grow it: a reduction's inline payload is combined by every rank from p slots, which beats
+/// MPI_Allreduce only for a few elements, so reductions keep the 64-byte room (<see cref="RoomFor"/>).
+/// Measured at 4 oversubscribed ranks (docs/performance.md): two collectives of 64 B to 1 KiB cost 14-22 us, one
+/// costs 6-13 us.
+/// </remarks>
+internal struct SlotSizing
+{
+    /// <summary>
+    /// The slot classes, in bytes: 64, then 64 more than 64 B to 1 KiB of payload (room for a description of up to 8
+    /// dimensions beside a power-of-two payload). A slot costs what a gather of its size costs, so a class just above
+    /// the payload matters: with classes of 64 x 2^k a 256-byte gather took a 512-byte slot, 11.3 against 5.2 us raw
+    /// at 3 ranks.
+    /// </summary>
+    private static ReadOnlySpan<int> Classes => [HeaderSlot.Size, 128, 192, 320, 576, 1088];
+
+    /// <summary>The classes, for tests.</summary>
+    internal static int[] AllClasses => Classes.ToArray();
+
+    /// <summary>The largest slot: what a group's buffers may grow to.</summary>
+    internal static int Largest => Classes[^1];
+
+    /// <summary>Consecutive calls that a smaller class would have held before the slot shrinks one class.</summary>
+    internal const int ShrinkAfter = 64;
+
+    private int classIndex;
+    private int smallStreak;
+
+    /// <summary>The slot size the next call uses.</summary>
+    internal readonly int Bytes
+    {
+        [MethodImpl(HotPath.Inlined)]
+        get => Classes[classIndex];
+    }
+
+    /// <summary>The inline room of a call of <paramref name="op"/> in a slot of <paramref name="slotBytes"/>.</summary>
+    [MethodImpl(HotPath.Inlined)]
+    internal static int RoomFor(CollectiveOp op, int slotBytes) => GrowsSlot(op) ? slotBytes : HeaderSlot.Size;
+
+    /// <summary>The ops whose payloads the slot grows for.</summary>
+    internal static bool GrowsSlot(CollectiveOp op) => op is CollectiveOp.AllGather or CollectiveOp.AllGatherInto or CollectiveOp.AllGatherUneven;
+
+    /// <summary>
+    /// Takes one header phase into account: <paramref name="largestNeed"/> is the most slot bytes any rank's gather
+    /// would have taken inline (0 when no rank gathered on the host), the same on every rank.
+    /// </summary>
+    [MethodImpl(HotPath.Optimized)]
+    internal void Observe(long largestNeed)
+    {
+        if (largestNeed > Largest)
+            largestNeed = 0; // a payload no slot holds moves in the data phase whatever the slot's size
+        if (largestNeed > Bytes && largestNeed <= Largest)
+        {
+            while (Classes[classIndex] < largestNeed)
+                classIndex++;
+            smallStreak = 0;
+            return;
+        }
+        if (classIndex == 0)
+            return;
+        if (largestNeed > Classes[classIndex - 1])
+        {
+            smallStreak = 0;
+            return;
+        }
+        if (++smallStreak < ShrinkAfter)
+            return;
+        classIndex--;
+        smallStreak = 0;
+    }
+}
