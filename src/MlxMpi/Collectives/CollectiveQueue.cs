@@ -153,6 +153,7 @@ internal static class CollectiveQueue
         return thread;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static void Drain()
     {
         while (true)
@@ -201,7 +202,10 @@ internal static class CollectiveQueue
                     }
                     if (awaited is not null)
                     {
-                        EndSession(); // dry before the caller's call ran: it was taken by the worker, which is running it
+                        // Dry although the caller's call has not run: not reachable while this thread holds the gate
+                        // (the call was queued before its task was handed out, and drainers run what they take under
+                        // the gate). Ended as the worker would, and the caller falls back to a blocking wait.
+                        EndSession();
                         return false;
                     }
                     // Dry: end the session, and go on with one that work queued meanwhile starts.
