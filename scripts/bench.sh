@@ -11,12 +11,15 @@
 #      python3-mpi4py is built against Open MPI (libmpi.so.40) and cannot be pointed at MPICH;
 #   4. scripts/bench_report.py: tables, summary.csv, report.md and the plots, one set per configuration;
 #   5. the same launches with --op allsum (AllSum and AllSumInto of float32 against raw C MPI_Allreduce, and mpi4py's
-#      Comm.Allreduce), in results/bench-<date>/allsum/, with scripts/bench_allsum_report.py's allsum.md.
+#      Comm.Allreduce), in results/bench-<date>/allsum/, with scripts/bench_allsum_report.py's allsum.md;
+#   6. with --launches N, N - 1 more launches of every 2-rank configuration at the sizes the targets name (8 B, 1 MiB,
+#      16 MiB; both ops), in launches/<k>/, and scripts/bench_launches.py's launches.md: the targets as the median
+#      over the N launches (the VM's latency mode changes between launches).
 # Everything lands in results/bench-<date>/ (gitignored); --publish also copies the CSVs and plots to docs/bench/.
 # docs/performance.md explains the method, the published figures and the cost model.
 #
 #   scripts/bench.sh [--no-build] [--publish] [--ranks "2 4"] [--bindings "core none"] [--mpi "openmpi mpich"]
-#                    [--ops "allgather allsum"]
+#                    [--ops "allgather allsum"] [--launches N]
 #                    [-- benchmark options, e.g. --max-size 1M --repeats 5]
 #
 # Launches are named <mpi>-p<ranks>-<binding> (openmpi-p2-core, mpich-p2-none, ...): dotnet-<name>.csv/.txt,
@@ -33,6 +36,7 @@ rank_counts="2 4"
 bindings="core none"
 mpis="openmpi mpich"
 ops="allgather allsum"
+launches=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0 ;;
@@ -42,12 +46,14 @@ while [ $# -gt 0 ]; do
     --mpi) mpis="$2"; shift ;;
     --ops) ops="$2"; shift ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --launches) launches="$2"; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 bench_args=("$@")
+case "$launches" in ''|*[!0-9]*|0) echo "bench.sh: --launches needs a whole number >= 1, got '$launches'" >&2; exit 2 ;; esac
 
 started=$(date +%s)
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -162,6 +168,25 @@ while read -r mpi ranks bind; do
   fi
 done < "$out/configurations.txt"
 
+# The targets are judged on the median of several launches: N - 1 more of every 2-rank configuration, at the target
+# sizes only, each launch against its own raw C loop.
+for k in $(seq 2 "$launches"); do
+  while read -r mpi ranks bind; do
+    [ "$ranks" = 2 ] || continue
+    name="$mpi-p$ranks-$bind"
+    mkdir -p "$out/launches/$k/allsum"
+    for op in $ops; do
+      folder="$out/launches/$k"; [ "$op" = allsum ] && folder="$folder/allsum"
+      echo
+      echo "== launch $k of $launches, $op $name: $(launcher "$mpi" "$ranks" "$bind")"
+      # shellcheck disable=SC2046
+      BENCH_LABEL=$name BENCH_BINDING=$bind launch "dotnet $op $name (launch $k)" "$folder/dotnet-$op-$name.log" \
+        $(launcher "$mpi" "$ranks" "$bind") dotnet "$dll" --op "$op" --out "$folder" --sizes 8,1M,16M --repeats 5 \
+        --overlap-sizes none < /dev/null
+    done
+  done < "$out/configurations.txt"
+done
+
 # Debian's python3-mpi4py links Open MPI's libmpi.so.40: it runs under Open MPI launches only.
 if $python -c 'import mpi4py, numpy' 2>/dev/null; then
   while read -r mpi ranks bind; do
@@ -198,6 +223,10 @@ fi
 if has_op allsum; then
   $python scripts/bench_allsum_report.py "$out/allsum"
 fi
+if [ "$launches" -gt 1 ]; then
+  echo
+  $python scripts/bench_launches.py "$out"
+fi
 
 if [ $publish = 1 ]; then
   mkdir -p docs/bench
@@ -207,6 +236,8 @@ if [ $publish = 1 ]; then
   cp "$out"/overlap-*.csv docs/bench/ 2>/dev/null || true
   cp "$out"/*.png docs/bench/ 2>/dev/null || true
   cp "$out"/report.md docs/bench/report.md 2>/dev/null || true
+  rm -f docs/bench/launches.md
+  cp "$out"/launches.md docs/bench/launches.md 2>/dev/null || true
   mkdir -p docs/bench/allsum
   cp "$out"/allsum/*.csv "$out"/allsum/allsum.md docs/bench/allsum/ 2>/dev/null || true
   echo "bench: published to docs/bench/"
