@@ -8,16 +8,27 @@ bandwidth for the copies an algorithm makes. The algorithm per (ranks, bytes per
 4.1.4's fixed decision for MPI_Allgather (coll/tuned), with its fallbacks: recursive doubling needs
 a power-of-two size (else Bruck), neighbor exchange an even size (else ring).
 
-MlxMpi's gather = header phase (one MPI_Allgather of a fixed 64-byte slot per rank; a second round only
-for arrays of more than 8 dimensions, not modelled) + data phase (one MPI_Allgather of the payload,
-skipped when the payload fits in the slot: at most 24 bytes for a 1-D array) + the managed overhead o
-(measured on the benchmark machine; negligible across nodes).
+MlxMpi's gather = header phase (one MPI_Allgather of the group's slot per rank; a second round only for
+arrays of more than 8 dimensions, not modelled) + data phase (one MPI_Allgather of the payload, skipped when
+the payload fits in the slot) + the managed overhead o (measured on the benchmark machine; negligible across
+nodes). The slot is 64 bytes (24 bytes of a 1-D payload) and grows with the group's gathers up to 1088 bytes
+(src/MlxMpi/Collectives/SlotSizing.cs): a workload that repeats one size up to 1048 bytes runs at the smallest
+class that holds the payload and its 40-byte description, one collective per call (--no-slot-sizing: the
+fixed 64-byte slot, two collectives above 24 bytes).
 """
 import argparse
 import math
 
 SLOT = 64        # bytes per rank of the header phase (--slot to evaluate another design; was 256)
 HEADER_1D = 40   # the 8-byte-aligned header of a 1-D array (32 + 4 bytes): inline payloads get SLOT - 40
+SLOT_CLASSES = [64, 128, 192, 256, 576, 1088]  # SlotSizing's classes
+
+
+def slot_classes(ranks):
+    """SlotSizing.ClassesFor: below 32 ranks all, below 64 up to 576, from 64 on up to 256 (Open MPI's rules below
+    switch from recursive doubling to neighbor exchange at 1024 and 512 bytes per rank)."""
+    largest = 1088 if ranks < 32 else 576 if ranks < 64 else 256
+    return [c for c in SLOT_CLASSES if c <= largest]
 
 # Open MPI 4.1.4 coll/tuned fixed rules for allgather: (ranks below, [(bytes per rank below, algorithm)...]).
 # The last entry of each list has no bound. 'rd' recursive doubling, 'bruck', 'ring', 'neighbor' exchange.
@@ -63,10 +74,22 @@ def allgather_seconds(ranks, nbytes, alpha, beta, gamma):
     return steps * alpha + moved + own + extra, name
 
 
-def mlxmpi_seconds(ranks, nbytes, alpha, beta, gamma, overhead, slot=SLOT):
-    header, _ = allgather_seconds(ranks, slot, alpha, beta, gamma)
+def steady_slot(ranks, nbytes, slot, sizing):
+    """The slot a repeated gather of nbytes per rank runs at: the base slot, the smallest grown class that holds
+    payload and description, or None when the payload needs the data phase."""
     if nbytes <= slot - HEADER_1D:
+        return slot
+    if sizing:
+        return next((c for c in slot_classes(ranks) if c >= slot and c >= nbytes + HEADER_1D), None)
+    return None
+
+
+def mlxmpi_seconds(ranks, nbytes, alpha, beta, gamma, overhead, slot=SLOT, sizing=True):
+    inline_slot = steady_slot(ranks, nbytes, slot, sizing)
+    if inline_slot is not None:
+        header, _ = allgather_seconds(ranks, inline_slot, alpha, beta, gamma)
         return overhead + header + ranks * nbytes / gamma  # payloads copied out of the received slots
+    header, _ = allgather_seconds(ranks, slot, alpha, beta, gamma)
     data, _ = allgather_seconds(ranks, nbytes, alpha, beta, gamma)
     return overhead + header + data
 
@@ -90,6 +113,7 @@ def main():
     parser.add_argument("--overhead-us", type=float, default=0.3,
                         help="MlxMpi's managed overhead per call (us; AllGather's, measured at 2 ranks)")
     parser.add_argument("--slot", type=int, default=SLOT, help="header slot bytes per rank (MlxMpi: 64)")
+    parser.add_argument("--no-slot-sizing", action="store_true", help="the fixed slot (before SlotSizing)")
     parser.add_argument("--ranks", type=int, nargs="+", default=[64, 1024])
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 24, 32, 256, 4096, 65536, 1 << 20, 16 << 20, 64 << 20])
     args = parser.parse_args()
@@ -102,7 +126,13 @@ def main():
         header, header_algorithm = allgather_seconds(ranks, args.slot, alpha, beta, gamma)
         for nbytes in args.sizes:
             raw, name = allgather_seconds(ranks, nbytes, alpha, beta, gamma)
-            ours = mlxmpi_seconds(ranks, nbytes, alpha, beta, gamma, args.overhead_us * 1e-6, args.slot)
+            ours = mlxmpi_seconds(ranks, nbytes, alpha, beta, gamma, args.overhead_us * 1e-6, args.slot,
+                                  sizing=not args.no_slot_sizing)
+            grown = steady_slot(ranks, nbytes, args.slot, not args.no_slot_sizing)
+            if grown is not None and grown != args.slot:
+                header, header_algorithm = allgather_seconds(ranks, grown, alpha, beta, gamma)
+            else:
+                header, header_algorithm = allgather_seconds(ranks, args.slot, alpha, beta, gamma)
             print(f"| {ranks} | {format_bytes(nbytes)} | {name} | {format_seconds(raw)} | "
                   f"{format_seconds(header)} ({header_algorithm}) | {format_seconds(ours)} | {ours / raw:.2f} | "
                   f"{format_bytes(ranks * nbytes)} |")

@@ -26,6 +26,7 @@ internal sealed unsafe class HeaderExchange
     internal HeaderExchange(int size)
     {
         this.size = size;
+        sizing = new SlotSizing(size);
         // Pinned for the group's lifetime: the shim writes into it without a fixed block on every call.
         slots = GC.AllocateUninitializedArray<byte>((size + 1) * HeaderSlot.Size, pinned: true);
     }

@@ -6,8 +6,8 @@ namespace MlxMpi.Collectives;
 /// The size of a group's header slot, which every rank must know without communicating (MPI_Allgather needs equal
 /// counts everywhere). It starts at 64 bytes and follows the gathers: after each header phase every rank computes
 /// the next size from the descriptions it received, which are byte-identical on every rank, so every rank computes
-/// the same size and the counts always agree. A gather of up to 1 KiB per rank that did not fit grows the slot to
-/// the smallest class that holds it, so the next such gather travels in the header (one collective, not two); after
+/// the same size and the counts always agree. A gather of up to 1 KiB per rank (less in groups of 32 ranks or more:
+/// <see cref="ClassesFor"/>) that did not fit grows the slot to the smallest class that holds it, so the next such gather travels in the header (one collective, not two); after
 /// <see cref="ShrinkAfter"/> calls in a row that a class smaller would have held, the slot shrinks one class, so a
 /// workload that has gone back to small gathers pays a small slot again.
 /// </summary>
@@ -30,17 +30,32 @@ internal struct SlotSizing
     /// </summary>
     private static ReadOnlySpan<int> Classes => [HeaderSlot.Size, 128, 192, 256, 576, 1088];
 
-    /// <summary>The classes, for tests.</summary>
-    internal static int[] AllClasses => Classes.ToArray();
-
-    /// <summary>The largest slot: what a group's buffers may grow to.</summary>
-    internal static int Largest => Classes[^1];
-
     /// <summary>Consecutive calls that a smaller class would have held before the slot shrinks one class.</summary>
     internal const int ShrinkAfter = 64;
 
+    private readonly int largestIndex;
     private int classIndex;
     private int smallStreak;
+
+    /// <summary>The sizing of a group of <paramref name="groupSize"/> ranks (the largest class depends on it).</summary>
+    internal SlotSizing(int groupSize) => largestIndex = LargestIndexFor(groupSize);
+
+    /// <summary>
+    /// The classes a group of <paramref name="groupSize"/> may use. Larger groups stop lower because MPI changes
+    /// algorithm with the bytes per rank: Open MPI 4.1.4's fixed rules gather by recursive doubling (log2 p steps)
+    /// below 1024 bytes per rank at 32-63 ranks and below 512 at 64-255, by neighbor exchange (p / 2 steps) above,
+    /// so a slot past those sizes would make a small gather take p / 2 steps where a 64-byte header and the data
+    /// phase take 2 log2 p (scripts/bench_model.py: 256 B at 64 ranks 69 against 26 us). Below 32 ranks every size
+    /// up to 1088 is recursive doubling; from 64 ranks on 256 bytes stays in a logarithmic algorithm up to 4096
+    /// ranks.
+    /// </summary>
+    internal static int[] ClassesFor(int groupSize) => Classes[..(LargestIndexFor(groupSize) + 1)].ToArray();
+
+    private static int LargestIndexFor(int groupSize) =>
+        groupSize < 32 ? Classes.Length - 1 : groupSize < 64 ? Classes.IndexOf(576) : Classes.IndexOf(256);
+
+    /// <summary>The largest slot a group of this size may grow to.</summary>
+    private readonly int Largest => Classes[largestIndex];
 
     /// <summary>The slot size the next call uses.</summary>
     internal readonly int Bytes

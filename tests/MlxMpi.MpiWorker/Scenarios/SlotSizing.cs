@@ -17,7 +17,7 @@ internal static class SlotSizing
     [Scenario("slot_sizing", Suite.General)] public static void Run(ScenarioContext context)
     {
         using var group = context.World.Split(0);
-        var classes = Sizing.AllClasses;
+        var classes = Sizing.ClassesFor(group.Size);
         var largest = classes[^1];
         var step = 0;
         void Gather(int length, int expectedNext, string what)
