@@ -333,8 +333,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int mlxmpi_barrier([NativeTypeName("mlxmpi_comm *")] mlxmpi_comm* comm);
 
     /// <summary>
-    /// Aborts every process of comm's job through MPI_Abort(errorcode). Returns a status only when
-    /// MPI_Abort itself fails.
+    /// Aborts every process of comm's job through MPI_Abort(errorcode), after waiting (at most 1 s)
+    /// until the launcher has read what this process wrote to stdout and stderr, so the reason for
+    /// the abort is not lost. Returns a status only when MPI_Abort itself fails.
     /// </summary>
     [LibraryImport("mlxmpi", EntryPoint = "mlxmpi_abort")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]

@@ -225,8 +225,9 @@ MLXMPI_EXPORT int32_t mlxmpi_recv(mlxmpi_comm* comm, void* buffer, int64_t count
 /* MPI_Barrier over comm. Returns a status. */
 MLXMPI_EXPORT int32_t mlxmpi_barrier(mlxmpi_comm* comm);
 
-/* Aborts every process of comm's job through MPI_Abort(errorcode). Returns a status only when
-   MPI_Abort itself fails. */
+/* Aborts every process of comm's job through MPI_Abort(errorcode), after waiting (at most 1 s)
+   until the launcher has read what this process wrote to stdout and stderr, so the reason for
+   the abort is not lost. Returns a status only when MPI_Abort itself fails. */
 MLXMPI_EXPORT int32_t mlxmpi_abort(mlxmpi_comm* comm, int32_t errorcode);
 
 /* ---- Device buffers ----

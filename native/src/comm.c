@@ -6,6 +6,7 @@
  * the same ranks, and setting MPI_ERRORS_RETURN on it changes nothing for anyone else.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -155,6 +156,9 @@ MLXMPI_EXPORT int32_t mlxmpi_abort(mlxmpi_comm* comm, int32_t errorcode) {
     if (status != MLXMPI_STATUS_OK) {
         return status;
     }
+    /* The caller has usually just written why; the launcher must read it before it kills us. */
+    const int output_fds[] = {STDOUT_FILENO, STDERR_FILENO};
+    mlxmpi_internal_wait_for_output_drain(output_fds, 2, MLXMPI_ABORT_OUTPUT_DRAIN_MS);
     int rc = MPI_Abort(comm != NULL ? comm->comm : MPI_COMM_WORLD, errorcode);
     if (rc == MPI_SUCCESS) {
         return mlxmpi_internal_fail(MLXMPI_STATUS_MPI_ERROR, "MPI_Abort returned without aborting");

@@ -160,6 +160,19 @@ int32_t mlxmpi_internal_begin_new_handle(const char* function, mlxmpi_comm** han
 /* MPI_Comm_dup of parent, wrapped as a new handle (MPI_ERRORS_RETURN on the duplicate only). Returns a status. */
 int32_t mlxmpi_internal_dup_communicator(MPI_Comm parent, mlxmpi_comm** handle);
 
+/* ---- output_drain.c ---- */
+
+/* Flushes stdio and waits until the readers of the descriptors fds (stdout and stderr: the
+   launcher's proxy) have taken everything written to them, polling every millisecond for at most
+   timeout_ms. Returns 1 when drained (descriptors whose backlog cannot be measured, such as
+   files, count as drained), 0 on timeout. Called before MPI_Abort, which can make the launcher
+   kill this process before it has read the reason for the abort. */
+int mlxmpi_internal_wait_for_output_drain(const int* fds, int fd_count, int timeout_ms);
+
+/* How long mlxmpi_abort waits for that: a reader that stopped reading (a paused pager) delays the
+   abort by this much at most. */
+enum { MLXMPI_ABORT_OUTPUT_DRAIN_MS = 1000 };
+
 /* ---- reduce_ops.c ---- */
 
 /* The MPI datatype and operation that reduce dtype with op (an mlxmpi_reduce_op), creating the

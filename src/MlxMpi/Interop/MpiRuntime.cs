@@ -75,6 +75,9 @@ internal static unsafe class MpiRuntime
             return;
         if (Environment.ExitCode != 0)
         {
+            Console.Error.WriteLine($"MlxMpi: rank {WorldRank} is exiting with code {Environment.ExitCode}; ending the job with " +
+                                    $"MPI_Abort({Environment.ExitCode}) so the other ranks do not wait for it");
+            Console.Error.Flush();
             NativeMethods.mlxmpi_abort(null, Environment.ExitCode);
             return;
         }
