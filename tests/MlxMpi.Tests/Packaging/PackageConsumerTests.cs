@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Reflection;
-using System.Security;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using MlxMpi.Tests.Mpi;
+using MlxMpi.Tests.Shared;
 using NUnit.Framework;
 
 namespace MlxMpi.Tests.Packaging;
@@ -137,39 +137,9 @@ public sealed partial class PackageConsumerTests
 
     private void WriteConsumer(string folder, string feed)
     {
-        // Only MlxMpi comes from the local feed; everything else (should the SDK need a package) from the sources this
-        // machine already uses, found at run time so that none is written down here.
-        var defaults = Tool("dotnet", ["nuget", "list", "source", "--format", "short"], folder);
-        var sources = defaults.Stdout.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("E ", StringComparison.Ordinal))
-            .Select(l => l[2..].Trim()).Where(s => s.Length > 0).ToList();
-        var sourceLines = string.Concat(sources.Select((url, i) => $"    <add key=\"default-{i}\" value=\"{SecurityElement.Escape(url)}\" />\n"));
-        var mappingLines = string.Concat(sources.Select((_, i) => $"    <packageSource key=\"default-{i}\"><package pattern=\"*\" /></packageSource>\n"));
-        File.WriteAllText(Path.Combine(folder, "NuGet.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="mlxmpi-local" value="{SecurityElement.Escape(feed)}" />
-            {sourceLines}  </packageSources>
-              <packageSourceMapping>
-                <packageSource key="mlxmpi-local"><package pattern="MlxMpi" /></packageSource>
-            {mappingLines}  </packageSourceMapping>
-            </configuration>
-            """);
-        File.WriteAllText(Path.Combine(folder, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="MlxMpi" Version="{PackageVersion()}" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(folder, "Program.cs"), ConsumerProgram);
+        var sources = Tool("dotnet", ["nuget", "list", "source", "--format", "short"], folder);
+        LocalFeedConsumer.Write(folder, feed, ["MlxMpi"], "MlxMpi", PackageVersion(), ConsumerProgram,
+                                LocalFeedConsumer.EnabledSources(sources.Stdout));
     }
 
     // Every rank's block is a function of (seed, rank), so every rank checks the whole result.

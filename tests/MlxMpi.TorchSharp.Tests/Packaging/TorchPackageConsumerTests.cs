@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
-using System.Security;
 using System.Text;
 using System.Text.RegularExpressions;
+using MlxMpi.Tests.Shared;
 
 namespace MlxMpi.TorchSharp.Tests.Packaging;
 
@@ -92,36 +92,9 @@ public sealed partial class TorchPackageConsumerTests
 
     private static void WriteConsumer(string folder, string feed, string version)
     {
-        var defaults = Tool("dotnet", ["nuget", "list", "source", "--format", "short"], folder);
-        var sources = defaults.Stdout.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("E ", StringComparison.Ordinal)).Select(l => l[2..].Trim()).ToList();
-        var sourceLines = string.Concat(sources.Select((url, i) => $"    <add key=\"default-{i}\" value=\"{SecurityElement.Escape(url)}\" />\n"));
-        var mappingLines = string.Concat(sources.Select((_, i) => $"    <packageSource key=\"default-{i}\"><package pattern=\"*\" /></packageSource>\n"));
-        File.WriteAllText(Path.Combine(folder, "NuGet.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="mlxmpi-local" value="{SecurityElement.Escape(feed)}" />
-            {sourceLines}  </packageSources>
-              <packageSourceMapping>
-                <packageSource key="mlxmpi-local"><package pattern="MlxMpi" /><package pattern="MlxMpi.TorchSharp" /></packageSource>
-            {mappingLines}  </packageSourceMapping>
-            </configuration>
-            """);
-        File.WriteAllText(Path.Combine(folder, "Consumer.csproj"), $$"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="MlxMpi.TorchSharp" Version="{{version}}" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(folder, "Program.cs"), ConsumerProgram);
+        var sources = Tool("dotnet", ["nuget", "list", "source", "--format", "short"], folder);
+        LocalFeedConsumer.Write(folder, feed, ["MlxMpi", "MlxMpi.TorchSharp"], "MlxMpi.TorchSharp", version, ConsumerProgram,
+                                LocalFeedConsumer.EnabledSources(sources.Stdout));
     }
 
     // Every rank's data is a function of (seed, rank), so each rank checks every element of every result.
