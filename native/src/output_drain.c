@@ -10,7 +10,7 @@
  * the wait lasting 1-4 ms. So before MPI_Abort we wait, boundedly, until nothing we wrote is left
  * unread in stdout's and stderr's pipes, sockets or terminal queues.
  */
-#define _POSIX_C_SOURCE 200809L /* nanosleep, S_ISSOCK with -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime, S_ISSOCK with -std=c11 */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -56,19 +56,24 @@ static int any_unread(const int* fds, int fd_count) {
     return 0;
 }
 
+static int64_t monotonic_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
 int mlxmpi_internal_wait_for_output_drain(const int* fds, int fd_count, int timeout_ms) {
     fflush(stdout);
     fflush(stderr);
     const struct timespec poll_interval = {0, 1000000};
-    int waited_ms = 0;
+    const int64_t deadline = monotonic_ns() + (int64_t)timeout_ms * 1000000;
     while (any_unread(fds, fd_count)) {
-        if (waited_ms >= timeout_ms) {
+        if (monotonic_ns() >= deadline) {
             return 0;
         }
         struct timespec remaining = poll_interval;
         while (nanosleep(&remaining, &remaining) != 0 && errno == EINTR) {
         }
-        waited_ms++;
     }
     return 1;
 }
