@@ -75,10 +75,8 @@ internal static unsafe class MpiRuntime
             return;
         if (Environment.ExitCode != 0)
         {
-            Console.Error.WriteLine($"MlxMpi: rank {WorldRank} is exiting with code {Environment.ExitCode}; ending the job with " +
-                                    $"MPI_Abort({Environment.ExitCode}) so the other ranks do not wait for it");
-            Console.Error.Flush();
-            NativeMethods.mlxmpi_abort(null, Environment.ExitCode);
+            AbortJob($"is exiting with code {Environment.ExitCode}; ending the job with MPI_Abort({Environment.ExitCode}) " +
+                     "so the other ranks do not wait for it", Environment.ExitCode);
             return;
         }
         // Collectives started but not finished (async ones the program never awaited) run to completion first:
@@ -87,14 +85,21 @@ internal static unsafe class MpiRuntime
         // instead of hanging in MPI_Finalize.
         if (!Collectives.CollectiveQueue.WaitUntilIdle(ExitDrainLimit, out var pending))
         {
-            Console.Error.WriteLine($"MlxMpi: rank {WorldRank} is exiting with {pending} collective(s) still queued or running after " +
-                                    $"{ExitDrainLimit.TotalSeconds:F0} s (the other ranks did not start the same ones); aborting the job");
-            Console.Error.Flush();
-            NativeMethods.mlxmpi_abort(null, 1);
+            AbortJob($"is exiting with {pending} collective(s) still queued or running after {ExitDrainLimit.TotalSeconds:F0} s " +
+                     "(the other ranks did not start the same ones); aborting the job", 1);
             return;
         }
         // Only what MlxMpi initialised, once; the shim itself refuses a second MPI_Finalize.
         lock (CallLock)
             NativeMethods.mlxmpi_finalize();
+    }
+
+    /// <summary>Writes "MlxMpi: rank R {why}" to stderr and ends the job with MPI_Abort(code); mlxmpi_abort lets the
+    /// launcher read the line first.</summary>
+    private static void AbortJob(string why, int code)
+    {
+        Console.Error.WriteLine($"MlxMpi: rank {WorldRank} {why}");
+        Console.Error.Flush();
+        NativeMethods.mlxmpi_abort(null, code);
     }
 }
